@@ -1,0 +1,67 @@
+// A managed host: observation and plan application over one batched remote shell.
+import { Batcher } from "../exec/batcher";
+import type { RemoteShell } from "../exec/remote-shell";
+import { renderOperation } from "../iproute2/render-operation";
+import { quoteArgv } from "../exec/quote";
+import { parseApplyOutput, renderApplyScript, renderBestEffortScript } from "../plan/apply-script";
+import type { PlanStep } from "../plan/operation";
+import { HostSnapshot, SNAPSHOT_SCRIPT } from "./snapshot";
+
+/** A plan failed on the host. `rolledBack` says whether the steps that had run were undone. */
+export class ApplyError extends Error {
+  constructor(
+    message: string,
+    readonly rolledBack: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class Host {
+  private readonly batcher: Batcher;
+  /** Names handed out by allocators but not yet created, so concurrent creates never pick the same one. */
+  readonly reservedNames = new Set<string>();
+
+  constructor(readonly shell: RemoteShell) {
+    this.batcher = new Batcher(shell);
+  }
+
+  get label(): string {
+    return this.shell.label;
+  }
+
+  get stats(): { execs: number; jobs: number } {
+    return this.batcher.stats;
+  }
+
+  async observe(): Promise<HostSnapshot> {
+    const r = await this.batcher.submit(SNAPSHOT_SCRIPT + "\n");
+    if (r.code !== 0) throw new Error(`cannot read the network state of ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return HostSnapshot.parse(r.stdout);
+  }
+
+  /**
+   * Runs the steps in order in one exec and observes the result in the same exec. If a step fails, the
+   * steps before it are undone (in reverse) and an ApplyError names the failing command and its stderr.
+   */
+  async apply(steps: readonly PlanStep[], what: string): Promise<HostSnapshot> {
+    const r = await this.batcher.submit(renderApplyScript(steps, SNAPSHOT_SCRIPT));
+    const outcome = parseApplyOutput(r.stdout);
+    if (outcome.applied && r.code === 0) return HostSnapshot.parse(r.stdout);
+    const failed = outcome.failedStep !== undefined ? steps[outcome.failedStep] : undefined;
+    const command = failed ? quoteArgv(renderOperation(failed.operation).argv) : "the script";
+    const stderr = r.stderr.trim() || "(no error output)";
+    const done = failed ? steps.slice(0, outcome.failedStep) : [];
+    const undo = done.flatMap((s) => s.undo).reverse();
+    let rolledBack = true;
+    if (undo.length > 0) {
+      const u = await this.batcher.submit(renderBestEffortScript(undo)).catch(() => undefined);
+      rolledBack = u !== undefined && u.code === 0;
+    }
+    throw new ApplyError(
+      `${what} on ${this.label}: \`${command}\` failed${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ""}: ${stderr}` +
+        (done.length > 0 ? (rolledBack ? "; the steps before it were undone" : "; undoing the steps before it also failed") : ""),
+      rolledBack,
+    );
+  }
+}

@@ -1,0 +1,42 @@
+// One observation of a host's network state, taken in one command and shared by every resource (design §3).
+import { parseIpAddr, type ObservedLink } from "../iproute2/parse-ip-addr";
+
+const SECTION = "@@virtnet-snapshot";
+
+/**
+ * Appended to every apply so the result is observed in the same exec. Netlink reports vlan_filtering 0
+ * even on kernels without CONFIG_BRIDGE_VLAN_FILTERING, so support is read from sysfs (design §4).
+ */
+export const SNAPSHOT_SCRIPT = [
+  `printf '%s\\n' '${SECTION} addr'; ip -j -d addr show`,
+  `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
+].join("\n");
+
+export class HostSnapshot {
+  readonly links: ReadonlyMap<string, ObservedLink>;
+
+  constructor(links: ObservedLink[]) {
+    this.links = new Map(links.map((l) => [l.name, l]));
+  }
+
+  link(name: string): ObservedLink | undefined {
+    return this.links.get(name);
+  }
+
+  static parse(stdout: string): HostSnapshot {
+    const sections = new Map<string, string>();
+    const parts = stdout.split(new RegExp(`^${SECTION} `, "m")).slice(1);
+    for (const part of parts) {
+      const newline = part.indexOf("\n");
+      sections.set(part.slice(0, newline), part.slice(newline + 1));
+    }
+    const addr = sections.get("addr");
+    const vlan = sections.get("vlan-filtering");
+    if (addr === undefined || vlan === undefined) throw new Error("the host's reply has no complete observation in it");
+    const vlanCapable = new Set(vlan.split("\n").filter(Boolean));
+    const links = parseIpAddr(addr).map((l) =>
+      l.bridge && !vlanCapable.has(l.name) ? { ...l, bridge: { ...l.bridge, vlanFiltering: undefined } } : l,
+    );
+    return new HostSnapshot(links);
+  }
+}

@@ -1,0 +1,53 @@
+// Renders operations to argv, reproducing the iproute2 forms of spec §6.2 and design §4.
+import { broadcastAddress } from "../net/ip-address";
+import type { Operation } from "../plan/operation";
+
+/** A command and, where a kernel may lack the feature, the sysfs/procfs path that must exist for it to run. */
+export interface RenderedCommand {
+  argv: string[];
+  /** Run only when this path exists; otherwise skip (the capability is reported from observation). */
+  requiresPath?: string;
+}
+
+export function renderOperation(o: Operation): RenderedCommand {
+  switch (o.op) {
+    case "linkAddBridge":
+      return { argv: ["ip", "link", "add", o.name, "address", o.mac, "type", "bridge"] };
+    case "linkDel":
+      return { argv: ["ip", "link", "del", "dev", o.name] };
+    case "linkSetUp":
+      return { argv: ["ip", "link", "set", "dev", o.name, "up"] };
+    case "linkSetDown":
+      return { argv: ["ip", "link", "set", "dev", o.name, "down"] };
+    case "linkSetMtu":
+      return { argv: ["ip", "link", "set", "dev", o.name, "mtu", String(o.mtu)] };
+    case "linkSetAddress":
+      return { argv: ["ip", "link", "set", "dev", o.name, "address", o.mac] };
+    case "linkSetAlias":
+      return { argv: ["ip", "link", "set", "dev", o.name, "alias", o.alias] };
+    case "bridgeSetForwardDelay":
+      return { argv: ["ip", "link", "set", "dev", o.name, "type", "bridge", "forward_delay", String(o.centiseconds)] };
+    case "bridgeSetStp":
+      return { argv: ["ip", "link", "set", "dev", o.name, "type", "bridge", "stp_state", o.on ? "1" : "0"] };
+    case "bridgeSetVlanFiltering":
+      // The attribute only exists with CONFIG_BRIDGE_VLAN_FILTERING (design §4: capability policy).
+      return {
+        argv: ["ip", "link", "set", "dev", o.name, "type", "bridge", "vlan_filtering", o.on ? "1" : "0"],
+        requiresPath: `/sys/class/net/${o.name}/bridge/vlan_filtering`,
+      };
+    case "ipv6Sysctl":
+      // libvirt skips all three writes when IPv6 is disabled on the host (spec §6.2 step 7).
+      return {
+        argv: ["sysctl", "-q", "-w", `net/ipv6/conf/${o.name}/${o.key}=${o.value}`],
+        requiresPath: `/proc/sys/net/ipv6/conf/${o.name}`,
+      };
+    case "addrAdd":
+    case "addrDel": {
+      const verb = o.op === "addrAdd" ? "add" : "del";
+      const cidr = `${o.address}/${o.prefix}`;
+      return o.family === "ipv4"
+        ? { argv: ["ip", "addr", verb, cidr, "broadcast", broadcastAddress(o.address, o.prefix), "dev", o.name] }
+        : { argv: ["ip", "-6", "addr", verb, cidr, "dev", o.name] };
+    }
+  }
+}

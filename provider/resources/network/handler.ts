@@ -1,0 +1,185 @@
+// Network lifecycle: observe the host, plan, apply in one exec, observe again (design §3 data flow).
+import { connectionSecrets } from "../../connection/connection";
+import { knownConnection } from "../../connection/known-connection";
+import { ApplyError, type Host } from "../../host/host";
+import { hostFor } from "../../host/host-pool";
+import type { HostSnapshot } from "../../host/snapshot";
+import { expandNameTemplate, isNameTemplate } from "../../net/interface-name";
+import { PartialFailure, withRedaction } from "../../resource-error";
+import { checkNetwork, stripUndefined, type CheckResult } from "./check";
+import { diffNetwork, type DiffResult } from "./diff";
+import {
+  DEFAULT_BRIDGE_TEMPLATE,
+  NETWORK_SCHEMA_VERSION,
+  OWNER_ALIAS,
+  desiredIp,
+  outputsFromObservation,
+  type NetworkDesired,
+  type NetworkOutputs,
+} from "./model";
+import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan";
+import { networkArgsSchema, type NetworkInputs } from "./schema";
+
+type Props = Record<string, unknown>;
+
+/** libvirt tries virbr0 … virbr256 (MAX_BRIDGE_ID, spec §1.9). */
+const MAX_BRIDGE_ID = 256;
+const AUTO_NAME_ATTEMPTS = 3;
+
+function secretsOf(props: Props): string[] {
+  return connectionSecrets(props.connection as Parameters<typeof connectionSecrets>[0]);
+}
+
+export function networkId(host: string, bridge: string): string {
+  return `${host}/${bridge}`;
+}
+
+/** Outputs as the inputs describe them, before the host is observed. */
+function intendedOutputs(n: NetworkInputs, name: string): NetworkOutputs {
+  const bridge = n.bridge as Exclude<NetworkInputs["bridge"], string>;
+  return stripUndefined({
+    schemaVersion: NETWORK_SCHEMA_VERSION,
+    connection: n.connection as NetworkOutputs["connection"],
+    bridge: { name, stp: bridge.stp as boolean, delay: bridge.delay as number, macTableManager: bridge.macTableManager as NetworkOutputs["bridge"]["macTableManager"] },
+    mac: n.mac as string,
+    mtu: n.mtu as number | undefined,
+    ips: n.ips as NetworkOutputs["ips"],
+    substitutions: [],
+  });
+}
+
+function desiredFrom(o: NetworkOutputs): NetworkDesired {
+  return {
+    name: o.bridge.name,
+    mac: o.mac,
+    mtu: o.mtu,
+    stp: o.bridge.stp,
+    delaySeconds: o.bridge.delay,
+    macTableManager: o.bridge.macTableManager ?? "kernel",
+    ips: o.ips.map(desiredIp),
+  };
+}
+
+/** Reads state written by this or an older virtnet (design §3: old state must keep loading). */
+export function networkOutputsFromState(props: Props): NetworkOutputs {
+  const version = props.schemaVersion;
+  if (typeof version === "number" && version > NETWORK_SCHEMA_VERSION) {
+    throw new Error(`this state was written by a newer pulumi-virtnet (network schema ${version}); install that version or newer to manage it`);
+  }
+  return props as unknown as NetworkOutputs;
+}
+
+/** For import, read gets the program's inputs rather than outputs: default them and take the bridge name from the id. */
+function outputsForRead(id: string, props: Props): NetworkOutputs {
+  if (props.schemaVersion !== undefined) return networkOutputsFromState(props);
+  const { __provider: _ignored, ...args } = props;
+  const parsed = networkArgsSchema.safeParse(args);
+  if (!parsed.success) throw new Error(`cannot import network ${id}: its inputs are not valid: ${parsed.error.issues[0]?.message}`);
+  const name = id.slice(id.lastIndexOf("/") + 1);
+  return intendedOutputs({ ...parsed.data, mac: parsed.data.mac ?? "" }, name);
+}
+
+function bridgeOf(snapshot: HostSnapshot, name: string, host: Host) {
+  const link = snapshot.link(name);
+  if (link && link.kind !== "bridge") {
+    throw new Error(`${name} on ${host.label} is a ${link.kind ?? "plain"} interface, not a bridge; rename the network's bridge or remove that interface`);
+  }
+  return link;
+}
+
+function wantedName(n: NetworkInputs): string {
+  return (n.bridge as { name?: string }).name ?? DEFAULT_BRIDGE_TEMPLATE;
+}
+
+/** Picks the bridge name: an explicit name must be free; a template takes the first free id (spec §1.9). */
+function chooseName(n: NetworkInputs, snapshot: HostSnapshot, host: Host): string {
+  const wanted = wantedName(n);
+  if (!isNameTemplate(wanted)) {
+    const existing = snapshot.link(wanted);
+    if (existing) {
+      const id = networkId(host.label, wanted);
+      throw new Error(
+        existing.alias === OWNER_ALIAS
+          ? `bridge ${wanted} already exists on ${host.label} and carries virtnet's marker: another stack or an interrupted deployment created it. Delete it (ip link del ${wanted}) or adopt it with 'pulumi import' (id ${id})`
+          : `${wanted} already exists on ${host.label} and was not created by virtnet; virtnet will not take it over. Choose another bridge.name, or adopt it explicitly with 'pulumi import' (id ${id})`,
+      );
+    }
+    return wanted;
+  }
+  for (let id = 0; id <= MAX_BRIDGE_ID; id++) {
+    const candidate = expandNameTemplate(wanted, id);
+    if (!snapshot.link(candidate) && !host.reservedNames.has(candidate)) {
+      host.reservedNames.add(candidate);
+      return candidate;
+    }
+  }
+  throw new Error(`no free bridge name on ${host.label}: ${expandNameTemplate(wanted, 0)} … ${expandNameTemplate(wanted, MAX_BRIDGE_ID)} are all taken`);
+}
+
+async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
+  const n = inputs as unknown as NetworkInputs;
+  const connection = knownConnection(n.connection, "creating a network");
+  const host = hostFor(connection);
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await host.observe();
+    const name = chooseName(n, snapshot, host);
+    const intended = intendedOutputs(n, name);
+    try {
+      const after = await host.apply(planNetworkCreate(desiredFrom(intended)), `creating bridge ${name}`);
+      return { id: networkId(connection.host, name), outs: stripUndefined(outputsFromObservation(intended, after.link(name)!)) as unknown as Props };
+    } catch (e) {
+      // Another process took the auto-chosen name between observation and creation: choose again.
+      const raced = e instanceof ApplyError && e.rolledBack && /File exists/.test(e.message);
+      if (raced && isNameTemplate(wantedName(n)) && attempt < AUTO_NAME_ATTEMPTS) continue;
+      if (e instanceof ApplyError && !e.rolledBack) {
+        throw new PartialFailure(e.message, networkId(connection.host, name), intended as unknown as Props, [e.message]);
+      }
+      throw e;
+    } finally {
+      host.reservedNames.delete(name);
+    }
+  }
+}
+
+async function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
+  const previous = outputsForRead(id, props);
+  const host = hostFor(knownConnection(previous.connection, `reading network ${id}`));
+  const link = bridgeOf(await host.observe(), previous.bridge.name, host);
+  if (!link) return { id: "", props: {} };
+  return { id, props: stripUndefined(outputsFromObservation(previous, link)) as unknown as Props };
+}
+
+async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+  const previous = networkOutputsFromState(olds);
+  const n = news as unknown as NetworkInputs;
+  const name = previous.bridge.name;
+  const intended = intendedOutputs(n, name);
+  const host = hostFor(knownConnection(n.connection, `updating network ${id}`));
+  const snapshot = await host.observe();
+  const link = bridgeOf(snapshot, name, host);
+  const desired = desiredFrom(intended);
+  // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
+  const steps = link ? planNetworkUpdate(desired, link, previous.mtu !== undefined) : planNetworkCreate(desired);
+  const after = steps.length > 0 ? await host.apply(steps, `updating bridge ${name}`) : snapshot;
+  return { outs: stripUndefined(outputsFromObservation(intended, after.link(name)!)) as unknown as Props };
+}
+
+async function remove(id: string, props: Props): Promise<void> {
+  const previous = networkOutputsFromState(props);
+  const host = hostFor(knownConnection(previous.connection, `deleting network ${id}`));
+  const link = bridgeOf(await host.observe(), previous.bridge.name, host);
+  // Already gone (deleted by hand, or by an earlier interrupted destroy): nothing to do.
+  if (!link) return;
+  await host.apply(planNetworkDelete(previous.bridge.name), `deleting bridge ${previous.bridge.name}`);
+}
+
+/** The Network handlers the serialized shim delegates to. */
+export const networkHandlers = {
+  check: (olds: Props, news: Props): Promise<CheckResult> => withRedaction(secretsOf(news), async () => checkNetwork(olds, news)),
+  diff: (_id: string, olds: Props, news: Props): Promise<DiffResult> =>
+    withRedaction(secretsOf(news), async () => diffNetwork(networkOutputsFromState(olds), news as unknown as NetworkInputs)),
+  create: (inputs: Props) => withRedaction(secretsOf(inputs), () => create(inputs)),
+  read: (id: string, props: Props) => withRedaction(secretsOf(props), () => read(id, props)),
+  update: (id: string, olds: Props, news: Props) => withRedaction([...secretsOf(olds), ...secretsOf(news)], () => update(id, olds, news)),
+  delete: (id: string, props: Props) => withRedaction(secretsOf(props), () => remove(id, props)),
+};

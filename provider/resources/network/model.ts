@@ -1,0 +1,122 @@
+// Network domain model: desired state from inputs, outputs from an observed bridge (design §3, read).
+import { effectivePrefix, normalizeAddress, type IpFamily } from "../../net/ip-address";
+import type { ObservedLink } from "../../iproute2/parse-ip-addr";
+import type { ConnectionInputs } from "../../connection/connection";
+import type { IpInputs } from "./schema";
+
+/** Marks interfaces virtnet created (kept in the interface alias), so it never takes over foreign ones. */
+export const OWNER_ALIAS = "virtnet";
+export const NETWORK_SCHEMA_VERSION = 1;
+export const DEFAULT_BRIDGE_TEMPLATE = "virbr%d";
+/** The kernel's MTU for a fresh bridge; used when a previously managed mtu is removed. */
+export const DEFAULT_MTU = 1500;
+
+export interface DesiredIp {
+  family: IpFamily;
+  address: string;
+  prefix: number;
+}
+
+export interface NetworkDesired {
+  name: string;
+  mac: string;
+  mtu?: number;
+  stp: boolean;
+  delaySeconds: number;
+  macTableManager: "kernel" | "libvirt";
+  ips: DesiredIp[];
+}
+
+/** What a Network resource records in state; inputs and outputs share this shape so diffs compare like with like. */
+export interface NetworkOutputs {
+  schemaVersion: number;
+  connection: ConnectionInputs;
+  bridge: { name: string; stp: boolean; delay: number; macTableManager?: "kernel" | "libvirt" };
+  mac: string;
+  mtu?: number;
+  ips: IpInputs[];
+  /** Settings the host's kernel cannot apply and what virtnet did instead (design §4). */
+  substitutions: Substitution[];
+}
+
+export interface Substitution {
+  property: string;
+  wanted: string;
+  applied: string;
+  reason: string;
+}
+
+/** An <ip> element reduced to what the kernel holds: family, canonical address, effective prefix. */
+export function desiredIp(ip: IpInputs): DesiredIp {
+  const address = ip.address as string;
+  return {
+    family: (ip.family as IpFamily | undefined) ?? "ipv4",
+    address: normalizeAddress(address),
+    prefix: effectivePrefix(address, ip.prefix as number | undefined, ip.netmask as string | undefined)!,
+  };
+}
+
+export function ipKey(ip: DesiredIp): string {
+  return `${ip.family} ${ip.address}/${ip.prefix}`;
+}
+
+/**
+ * The forward delay the kernel ends up with: enabling STP clamps it into 2–30 s (br_stp_start), so
+ * libvirt's default `stp='on' delay='0'` really runs with 2 s, and a 0 s delay cannot be set while STP is on.
+ */
+export function effectiveForwardDelayCentiseconds(stp: boolean, delaySeconds: number): number {
+  const cs = delaySeconds * 100;
+  return stp ? Math.min(3000, Math.max(200, cs)) : cs;
+}
+
+/** Outputs describing the observed bridge, phrased like the previous inputs wherever the kernel agrees with them. */
+export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink): NetworkOutputs {
+  const observedBridge = link.bridge!;
+  const delay =
+    effectiveForwardDelayCentiseconds(observedBridge.stpOn, previous.bridge.delay) === observedBridge.forwardDelayCentiseconds
+      ? previous.bridge.delay
+      : observedBridge.forwardDelayCentiseconds / 100;
+  const wantedMode = previous.bridge.macTableManager;
+  let macTableManager = wantedMode;
+  if (observedBridge.vlanFiltering === true) macTableManager = "libvirt";
+  else if (observedBridge.vlanFiltering === false && wantedMode === "libvirt") macTableManager = "kernel";
+
+  const bridge: NetworkOutputs["bridge"] = { name: link.name, stp: observedBridge.stpOn, delay };
+  if (macTableManager !== undefined) bridge.macTableManager = macTableManager;
+  const outputs: NetworkOutputs = {
+    schemaVersion: NETWORK_SCHEMA_VERSION,
+    connection: previous.connection,
+    bridge,
+    mac: link.mac ?? previous.mac,
+    ips: observedIps(previous.ips, link),
+    substitutions: substitutionsFor(bridge.macTableManager, link),
+  };
+  if (previous.mtu !== undefined && previous.mtu !== 0) outputs.mtu = link.mtu;
+  return outputs;
+}
+
+/** Observed addresses in the previous inputs' form and order; kernel-made IPv6 link-local addresses are not ours. */
+function observedIps(previous: IpInputs[], link: ObservedLink): IpInputs[] {
+  const byKey = new Map(previous.map((ip) => [ipKey(desiredIp(ip)), ip]));
+  const observed = link.addresses.map((a) => ({ family: a.family, address: normalizeAddress(a.address), prefix: a.prefix, scope: a.scope }));
+  const wanted = observed.filter((a) => byKey.has(ipKey(a)));
+  const extra = observed.filter((a) => !byKey.has(ipKey(a)) && !(a.family === "ipv6" && a.scope === "link"));
+  const ordered = previous.filter((ip) => wanted.some((a) => ipKey(a) === ipKey(desiredIp(ip))));
+  return [
+    ...ordered,
+    ...extra.map((a): IpInputs => (a.family === "ipv6" ? { address: a.address, prefix: a.prefix, family: "ipv6" } : { address: a.address, prefix: a.prefix })),
+  ];
+}
+
+export function substitutionsFor(mode: "kernel" | "libvirt" | undefined, link: ObservedLink): Substitution[] {
+  if (mode !== "libvirt" || link.bridge?.vlanFiltering !== undefined) return [];
+  return [
+    {
+      property: "bridge.macTableManager",
+      wanted: "vlan_filtering 1 on the bridge",
+      applied: "vlan_filtering left unset",
+      reason:
+        "the kernel has no bridge VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING); guest ports still get learning and flooding off and static fdb entries, but the bridge keeps its uplinks promiscuous",
+    },
+  ];
+}

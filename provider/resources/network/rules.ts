@@ -1,0 +1,73 @@
+// libvirt's validation rules for <network> (spec §1), applied at check so a preview catches them.
+import { type IpFamily, addressFamily, effectivePrefix, maxPrefix, netmaskPrefix, normalizeAddress } from "../../net/ip-address";
+import { interfaceNameProblem, isNameTemplate, nameTemplateProblem } from "../../net/interface-name";
+import { isMulticastMac, parseMac } from "../../net/mac";
+import type { CheckFailure } from "../../schema/check-failures";
+import { isUnknown } from "../../unknown";
+import type { IpInputs, NetworkInputs } from "./schema";
+
+export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  const fail = (property: string, reason: string) => failures.push({ property, reason });
+
+  if (!isUnknown(n.bridge) && typeof n.bridge === "object" && n.bridge.name !== undefined && !isUnknown(n.bridge.name)) {
+    const name = n.bridge.name;
+    const problem = isNameTemplate(name) ? nameTemplateProblem(name) : interfaceNameProblem(name);
+    if (problem) fail("bridge.name", problem);
+  }
+
+  if (n.mac !== undefined && !isUnknown(n.mac)) {
+    const mac = parseMac(n.mac);
+    if (mac === undefined) fail("mac", `Invalid bridge mac address '${n.mac}': expected six hex octets such as 52:54:00:12:34:56`);
+    else if (isMulticastMac(mac)) fail("mac", `Invalid multicast bridge mac address '${n.mac}': the low bit of the first octet must be 0`);
+  }
+
+  if (typeof n.mtu === "number" && n.mtu !== 0 && n.mtu < 68) {
+    fail("mtu", `${n.mtu} is below the kernel's minimum of 68 bytes (use 0 or leave it out for the kernel's default)`);
+  }
+
+  if (!isUnknown(n.ips)) {
+    const seen = new Map<string, number>();
+    n.ips.forEach((ip, i) => {
+      const problem = ipProblem(ip);
+      if (problem) return fail(`ips[${i}].${problem.field}`, problem.reason);
+      if (isUnknown(ip.address)) return;
+      const key = normalizeAddress(ip.address);
+      if (seen.has(key)) fail(`ips[${i}].address`, `${ip.address} is already given in ips[${seen.get(key)}]`);
+      seen.set(key, i);
+    });
+  }
+  return failures;
+}
+
+/** The first problem of one <ip> element, in libvirt's order (virNetworkIPDefParseXML). */
+export function ipProblem(ip: IpInputs): { field: string; reason: string } | undefined {
+  if ([ip.address, ip.prefix, ip.netmask, ip.family].some(isUnknown)) return undefined;
+  const address = ip.address as string;
+  const actual = addressFamily(address);
+  if (actual === undefined) return { field: "address", reason: `Invalid address '${address}'` };
+  const family = (ip.family ?? "ipv4") as IpFamily;
+  if (family === "ipv4" && actual !== "ipv4") {
+    return {
+      field: ip.family === undefined ? "family" : "address",
+      reason:
+        ip.family === undefined
+          ? `no family specified for non-IPv4 address '${address}': set family: "ipv6"`
+          : `ipv4 family specified for non-IPv4 address '${address}'`,
+    };
+  }
+  if (family === "ipv6" && actual !== "ipv6") return { field: "address", reason: `ipv6 family specified for non-IPv6 address '${address}'` };
+  if (ip.netmask !== undefined) {
+    if (ip.prefix !== undefined) return { field: "netmask", reason: "cannot have both a prefix and a netmask" };
+    if (family === "ipv6") return { field: "netmask", reason: "a netmask is not allowed for IPv6; use prefix" };
+    if (addressFamily(ip.netmask as string) !== "ipv4") return { field: "netmask", reason: `Invalid netmask '${ip.netmask}' (both must be IPv4)` };
+    if (netmaskPrefix(ip.netmask as string) === undefined) return { field: "netmask", reason: `Invalid netmask '${ip.netmask}': the one bits must be contiguous` };
+  }
+  if (ip.prefix !== undefined && (ip.prefix as number) > maxPrefix(family)) {
+    return { field: "prefix", reason: `Invalid prefix ${ip.prefix}: must be 0 - ${maxPrefix(family)} for ${family}` };
+  }
+  if (effectivePrefix(address, ip.prefix as number | undefined, ip.netmask as string | undefined) === undefined) {
+    return { field: "prefix", reason: `'${address}' has no natural class prefix (class D/E): give a prefix or netmask` };
+  }
+  return undefined;
+}

@@ -1,0 +1,47 @@
+// Network inputs: what users write (libvirt's <network> vocabulary, design §2), parsed and defaulted by zod.
+import { z } from "zod";
+import { connectionSchema } from "../../connection/connection";
+import { unknownOr } from "../../schema/unknown-or";
+
+/** Largest delay whose centiseconds fit the kernel's u32 IFLA_BR_FORWARD_DELAY. */
+export const MAX_DELAY_SECONDS = 42_949_672;
+
+export const ipSchema = z
+  .object({
+    address: unknownOr(z.string({ error: "is required (an IPv4 or IPv6 address)" })),
+    prefix: unknownOr(z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must not be negative")).optional(),
+    netmask: unknownOr(z.string()).optional(),
+    family: unknownOr(z.enum(["ipv4", "ipv6"], { error: "must be 'ipv4' or 'ipv6'" })).optional(),
+  })
+  .strict();
+
+export const bridgeSchema = z
+  .object({
+    name: unknownOr(z.string()).optional(),
+    // libvirt: only stp='off' disables STP; absent means on (spec §1.2).
+    stp: unknownOr(z.boolean({ error: "must be true or false" })).default(true),
+    delay: unknownOr(
+      z
+        .number({ error: "must be a number of seconds" })
+        .int("must be a whole number of seconds")
+        .min(0, "must not be negative")
+        .max(MAX_DELAY_SECONDS, `must be at most ${MAX_DELAY_SECONDS} seconds`),
+    ).default(0),
+    macTableManager: unknownOr(z.enum(["kernel", "libvirt"], { error: "must be 'kernel' or 'libvirt'" })).optional(),
+  })
+  .strict();
+
+export const networkArgsSchema = z
+  .object({
+    connection: unknownOr(connectionSchema),
+    bridge: unknownOr(bridgeSchema).default({ stp: true, delay: 0 }),
+    mac: unknownOr(z.string()).optional(),
+    // libvirt: 0 or absent means "leave the kernel's MTU" (spec §1.4).
+    mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(0).max(65535, "must be at most 65535")).optional(),
+    ips: unknownOr(z.array(ipSchema)).default([]),
+  })
+  .strict();
+
+export type NetworkArgs = z.input<typeof networkArgsSchema>;
+export type NetworkInputs = z.output<typeof networkArgsSchema>;
+export type IpInputs = z.output<typeof ipSchema>;

@@ -1,0 +1,79 @@
+// Network: a libvirt-style virtual network, i.e. a Linux bridge with its addresses, on a host over SSH.
+import * as pulumi from "@pulumi/pulumi";
+import type { Connection, ConnectionArgs } from "./connection";
+import { providerShim } from "./shim";
+
+export interface BridgeArgs {
+  /** Bridge name (≤ 15 characters), or a template with one %d. Default: the first free virbrN. Replaces. */
+  name?: pulumi.Input<string>;
+  /** Spanning tree. Default true (libvirt: on unless stp='off'). */
+  stp?: pulumi.Input<boolean>;
+  /** STP forward delay in seconds. Default 0 (the kernel holds it at 2–30 while STP is on). */
+  delay?: pulumi.Input<number>;
+  /** "kernel" (default) or "libvirt": virtnet manages the MAC table of guest ports. */
+  macTableManager?: pulumi.Input<"kernel" | "libvirt">;
+}
+
+export interface IpArgs {
+  address: pulumi.Input<string>;
+  /** Prefix length; absent (or 0) means the netmask, else the natural class (IPv4) or /64 (IPv6). */
+  prefix?: pulumi.Input<number>;
+  /** IPv4 dotted netmask, instead of prefix. */
+  netmask?: pulumi.Input<string>;
+  /** Required ("ipv6") for IPv6 addresses, as in libvirt. */
+  family?: pulumi.Input<"ipv4" | "ipv6">;
+}
+
+export interface NetworkArgs {
+  connection: pulumi.Input<ConnectionArgs>;
+  bridge?: pulumi.Input<BridgeArgs>;
+  /** Bridge MAC, unicast. Default: a random 52:54:00:xx:xx:xx chosen once and kept. */
+  mac?: pulumi.Input<string>;
+  /** Bridge MTU in bytes. Absent or 0: the kernel's. */
+  mtu?: pulumi.Input<number>;
+  ips?: pulumi.Input<pulumi.Input<IpArgs>[]>;
+}
+
+export interface Bridge {
+  name: string;
+  stp: boolean;
+  delay: number;
+  macTableManager?: "kernel" | "libvirt";
+}
+
+export interface Ip {
+  address: string;
+  prefix?: number;
+  netmask?: string;
+  family?: "ipv4" | "ipv6";
+}
+
+/** A setting the host's kernel cannot apply, and what virtnet did instead. */
+export interface Substitution {
+  property: string;
+  wanted: string;
+  applied: string;
+  reason: string;
+}
+
+export class Network extends pulumi.dynamic.Resource {
+  declare readonly connection: pulumi.Output<Connection>;
+  declare readonly bridge: pulumi.Output<Bridge>;
+  declare readonly mac: pulumi.Output<string>;
+  declare readonly mtu: pulumi.Output<number | undefined>;
+  declare readonly ips: pulumi.Output<Ip[]>;
+  declare readonly substitutions: pulumi.Output<Substitution[]>;
+  declare readonly schemaVersion: pulumi.Output<number>;
+
+  constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      providerShim("network"),
+      name,
+      // The whole connection is a secret: it carries credentials, and state must keep it for delete.
+      { substitutions: undefined, schemaVersion: undefined, ...args, connection: pulumi.secret(args.connection) },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
+      "virtnet",
+      "Network",
+    );
+  }
+}

@@ -1,0 +1,18 @@
+// The serialized dynamic provider (design §3): closure serialization stores this in state, so it holds
+// nothing but a package-name require, resolved at call time from the program's folder.
+import type * as pulumi from "@pulumi/pulumi";
+
+export type ResourceKind = "network";
+
+export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const impl = () => require("pulumi-virtnet/provider")[kind];
+  return {
+    check: (olds, news) => impl().check(olds, news),
+    diff: (id, olds, news) => impl().diff(id, olds, news),
+    create: (inputs) => impl().create(inputs),
+    read: (id, props) => impl().read(id, props),
+    update: (id, olds, news) => impl().update(id, olds, news),
+    delete: (id, props) => impl().delete(id, props),
+  };
+}

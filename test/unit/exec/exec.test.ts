@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { Batcher } from "../../../provider/exec/batcher";
+import { quoteArg, quoteArgv } from "../../../provider/exec/quote";
+import { redact } from "../../../provider/redact";
+import { LocalShell } from "../../support/local-shell";
+
+describe("quoting", () => {
+  it("leaves safe words alone and single-quotes the rest", () => {
+    expect(quoteArgv(["ip", "addr", "add", "10.0.0.1/8", "dev", "br0"])).toBe("ip addr add 10.0.0.1/8 dev br0");
+    expect(quoteArg("a b")).toBe("'a b'");
+    expect(quoteArg("it's")).toBe("'it'\\''s'");
+    expect(quoteArg("")).toBe("''");
+  });
+  it("makes every argument one literal word for sh", async () => {
+    const nasty = ["$(echo pwned)", "a;b", "`id`", "it's", "x\ny", "*"];
+    const r = await new LocalShell().run(`for a in ${quoteArgv(nasty)}; do printf '[%s]' "$a"; done`);
+    expect(r.stdout).toBe(nasty.map((a) => `[${a}]`).join(""));
+  });
+});
+
+describe("redaction", () => {
+  it("removes a secret and each long line of a multi-line key", () => {
+    const key = "-----BEGIN KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQ\nsecondlineofkeymaterial000\n-----END KEY-----";
+    const text = `failed with ${key} and password hunter2hunter2 and line secondlineofkeymaterial000`;
+    const out = redact(text, [key, "hunter2hunter2"]);
+    expect(out).not.toMatch(/AAAAB3|secondline|hunter2/);
+    expect(out).toContain("[secret]");
+  });
+});
+
+describe("group commit", () => {
+  it("runs jobs submitted together in one exec, each with its own output and exit status", async () => {
+    const shell = new LocalShell();
+    const batcher = new Batcher(shell);
+    const [a, b, c] = await Promise.all([
+      batcher.submit("echo a-out; echo a-err >&2"),
+      batcher.submit("echo b-out; exit 3"),
+      batcher.submit("printf 'no newline'"),
+    ]);
+    expect(shell.execs).toBe(1);
+    expect(a).toEqual({ code: 0, stdout: "a-out\n", stderr: "a-err\n" });
+    expect(b).toEqual({ code: 3, stdout: "b-out\n", stderr: "" });
+    expect(c).toEqual({ code: 0, stdout: "no newline", stderr: "" });
+  });
+  it("runs identical jobs of one batch once", async () => {
+    const shell = new LocalShell();
+    const batcher = new Batcher(shell);
+    const results = await Promise.all(Array.from({ length: 5 }, () => batcher.submit("date +%N")));
+    expect(shell.execs).toBe(1);
+    expect(new Set(results.map((r) => r.stdout)).size).toBe(1);
+  });
+  it("queues jobs that arrive during an exec into the next one", async () => {
+    const shell = new LocalShell();
+    const batcher = new Batcher(shell);
+    const first = batcher.submit("sleep 0.2; echo 1");
+    await new Promise((r) => setTimeout(r, 50));
+    const rest = Array.from({ length: 10 }, (_, i) => batcher.submit(`echo ${i}`));
+    const results = await Promise.all([first, ...rest]);
+    expect(shell.execs).toBe(2);
+    expect(results.map((r) => r.stdout.trim())).toEqual(["1", ...Array.from({ length: 10 }, (_, i) => String(i))]);
+  });
+});

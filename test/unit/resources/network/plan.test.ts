@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import type { ObservedLink } from "../../../../provider/iproute2/parse-ip-addr";
+import { renderApplyScript } from "../../../../provider/plan/apply-script";
+import { effectiveForwardDelayCentiseconds, type NetworkDesired } from "../../../../provider/resources/network/model";
+import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "../../../../provider/resources/network/plan";
+
+const desired: NetworkDesired = {
+  name: "virbr10",
+  mac: "52:54:00:12:34:56",
+  mtu: 9000,
+  stp: true,
+  delaySeconds: 0,
+  macTableManager: "libvirt",
+  ips: [
+    { family: "ipv4", address: "192.168.100.1", prefix: 24 },
+    { family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64 },
+  ],
+};
+
+/** The bridge as the kernel holds it after creating `desired` (STP clamps the delay to 2 s). */
+const observed: ObservedLink = {
+  index: 5,
+  name: "virbr10",
+  kind: "bridge",
+  up: true,
+  mtu: 9000,
+  mac: "52:54:00:12:34:56",
+  alias: "virtnet",
+  bridge: { forwardDelayCentiseconds: 200, stpOn: true, vlanFiltering: true },
+  addresses: [
+    { family: "ipv4", address: "192.168.100.1", prefix: 24, scope: "global" },
+    { family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64, scope: "global" },
+    { family: "ipv6", address: "fe80::5054:ff:fe12:3456", prefix: 64, scope: "link" },
+  ],
+};
+
+const ops = (steps: ReturnType<typeof planNetworkCreate>) => steps.map((s) => s.operation);
+
+describe("Network planner", () => {
+  it("creates in libvirt's order (spec §6.2): add with MAC, then MTU, delay before STP, sysctls, addresses, vlan_filtering, up", async () => {
+    await expect(renderApplyScript(planNetworkCreate(desired))).toMatchFileSnapshot("../../golden/network-create-libvirt-mode.sh");
+  });
+  it("creates an isolated IPv4-only kernel-mode network with IPv6 disabled on the bridge", async () => {
+    const plain: NetworkDesired = { ...desired, mtu: undefined, macTableManager: "kernel", stp: false, delaySeconds: 3, ips: [desired.ips[0]] };
+    await expect(renderApplyScript(planNetworkCreate(plain))).toMatchFileSnapshot("../../golden/network-create-kernel-mode.sh");
+  });
+  it("undoes a failed create by deleting the bridge alone", () => {
+    const undo = planNetworkCreate(desired).flatMap((s) => s.undo);
+    expect(undo).toEqual([{ op: "linkDel", name: "virbr10" }]);
+  });
+  it("deletes in libvirt's stop order: down, then delete", () => {
+    expect(ops(planNetworkDelete("virbr10"))).toEqual([
+      { op: "linkSetDown", name: "virbr10" },
+      { op: "linkDel", name: "virbr10" },
+    ]);
+  });
+  it("plans nothing for a bridge that matches, including STP's clamped 2 s delay and kernel link-local addresses", () => {
+    expect(planNetworkUpdate(desired, observed, true)).toEqual([]);
+  });
+  it("changes only the MTU when only the MTU differs", () => {
+    expect(ops(planNetworkUpdate({ ...desired, mtu: 1400 }, observed, true))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1400 }]);
+  });
+  it("returns the MTU to the kernel default when a managed mtu is removed", () => {
+    expect(ops(planNetworkUpdate({ ...desired, mtu: undefined }, observed, true))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1500 }]);
+    expect(planNetworkUpdate({ ...desired, mtu: undefined }, observed, false)).toEqual([]);
+  });
+  it("turns STP off before setting a delay below 2 s", () => {
+    expect(ops(planNetworkUpdate({ ...desired, stp: false }, observed, true))).toEqual([
+      { op: "bridgeSetStp", name: "virbr10", on: false },
+      { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 0 },
+    ]);
+  });
+  it("sets the delay before turning STP on", () => {
+    const off = { ...observed, bridge: { forwardDelayCentiseconds: 0, stpOn: false, vlanFiltering: true } };
+    expect(ops(planNetworkUpdate({ ...desired, delaySeconds: 4 }, off, true))).toEqual([
+      { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 400 },
+      { op: "bridgeSetStp", name: "virbr10", on: true },
+    ]);
+  });
+  it("clamps the delay into the kernel's 2–30 s while STP is on", () => {
+    expect(effectiveForwardDelayCentiseconds(true, 0)).toBe(200);
+    expect(effectiveForwardDelayCentiseconds(true, 45)).toBe(3000);
+    expect(effectiveForwardDelayCentiseconds(false, 0)).toBe(0);
+    expect(ops(planNetworkUpdate({ ...desired, delaySeconds: 40 }, observed, true))).toEqual([
+      { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 3000 },
+    ]);
+  });
+  it("removes addresses before adding, and enables IPv6 before adding the first IPv6 address", () => {
+    const v4only = { ...observed, addresses: [{ family: "ipv4" as const, address: "192.168.100.1", prefix: 16, scope: "global" }] };
+    expect(ops(planNetworkUpdate(desired, v4only, true))).toEqual([
+      { op: "addrDel", name: "virbr10", family: "ipv4", address: "192.168.100.1", prefix: 16 },
+      { op: "ipv6Sysctl", name: "virbr10", key: "disable_ipv6", value: 0 },
+      { op: "addrAdd", name: "virbr10", family: "ipv4", address: "192.168.100.1", prefix: 24 },
+      { op: "addrAdd", name: "virbr10", family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64 },
+    ]);
+  });
+  it("disables IPv6 on the bridge after its last IPv6 address goes", () => {
+    expect(ops(planNetworkUpdate({ ...desired, ips: [desired.ips[0]] }, observed, true))).toEqual([
+      { op: "addrDel", name: "virbr10", family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64 },
+      { op: "ipv6Sysctl", name: "virbr10", key: "disable_ipv6", value: 1 },
+    ]);
+  });
+  it("switches vlan_filtering with macTableManager where the kernel supports it, and leaves it where it does not", () => {
+    expect(ops(planNetworkUpdate({ ...desired, macTableManager: "kernel" }, observed, true))).toEqual([
+      { op: "bridgeSetVlanFiltering", name: "virbr10", on: false },
+    ]);
+    const unsupported = { ...observed, bridge: { ...observed.bridge!, vlanFiltering: undefined } };
+    expect(planNetworkUpdate(desired, unsupported, true)).toEqual([]);
+  });
+  it("repairs drift: MAC, link down, and a missing ownership marker", () => {
+    const drifted = { ...observed, mac: "52:54:00:99:99:99", up: false, alias: undefined };
+    expect(ops(planNetworkUpdate(desired, drifted, true))).toEqual([
+      { op: "linkSetAlias", name: "virbr10", alias: "virtnet" },
+      { op: "linkSetAddress", name: "virbr10", mac: "52:54:00:12:34:56" },
+      { op: "linkSetUp", name: "virbr10" },
+    ]);
+  });
+  it("gives every in-place step an inverse for rollback", () => {
+    const drifted = { ...observed, mac: "52:54:00:99:99:99", mtu: 1500, up: false };
+    for (const s of planNetworkUpdate({ ...desired, stp: false }, drifted, true)) expect(s.undo.length, s.operation.op).toBeGreaterThan(0);
+  });
+});
