@@ -1,0 +1,202 @@
+// The Network handlers against a real kernel: a sandbox host reached over SSH, checked through `ip -n`.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { network } from "../../../provider";
+import { closeAllHosts, hostFor } from "../../../provider/host/host-pool";
+import { knownConnection } from "../../../provider/connection/known-connection";
+import type { ConnectionInputs } from "../../../provider/connection/connection";
+import { createSandbox, type Sandbox } from "../../support/sandbox";
+import { sandboxConnection } from "../../support/network-args";
+
+type Props = Record<string, unknown>;
+let sb: Sandbox;
+
+beforeAll(async () => {
+  sb = await createSandbox();
+});
+afterAll(async () => {
+  closeAllHosts();
+  await sb?.destroy();
+});
+
+/** The kernel's view, read independently of virtnet. */
+function kernel(name: string) {
+  const [link] = sb.ipJson(["-d", "addr", "show", "dev", name]) as Array<{
+    ifindex: number;
+    mtu: number;
+    address: string;
+    flags: string[];
+    ifalias?: string;
+    linkinfo: { info_kind: string; info_data: { stp_state: number; forward_delay: number } };
+    addr_info: Array<{ family: string; local: string; prefixlen: number; scope: string }>;
+  }>;
+  return link;
+}
+
+function globalAddrs(name: string): string[] {
+  return kernel(name)
+    .addr_info.filter((a) => a.scope === "global")
+    .map((a) => `${a.local}/${a.prefixlen}`)
+    .sort();
+}
+
+function bridgeExists(name: string): boolean {
+  return (sb.ipJson(["link", "show", "type", "bridge"]) as Array<{ ifname: string }>).some((l) => l.ifname === name);
+}
+
+async function checked(news: Props, olds: Props = {}): Promise<Props> {
+  const r = await network.check(olds, news);
+  expect(r.failures).toEqual([]);
+  return r.inputs;
+}
+
+describe("Network on a sandbox host", () => {
+  const name = "virbr10";
+  let id: string;
+  let outs: Props;
+  let inputs: Props;
+
+  it("creates the bridge in libvirt's shape: MAC, MTU, STP, addresses, up, owned", async () => {
+    inputs = await checked({
+      connection: sandboxConnection(sb),
+      bridge: { name, stp: true, delay: 0 },
+      mac: "52:54:00:12:34:56",
+      mtu: 9000,
+      ips: [
+        { address: "192.168.100.1", prefix: 24 },
+        { address: "2001:db8:ac10:fd01::1", prefix: 64, family: "ipv6" },
+      ],
+    });
+    const created = await network.create(inputs);
+    id = created.id;
+    outs = created.outs;
+    expect(id).toBe(`${sb.host}/${name}`);
+    const k = kernel(name);
+    expect(k.linkinfo.info_kind).toBe("bridge");
+    expect(k.address).toBe("52:54:00:12:34:56");
+    expect(k.mtu).toBe(9000);
+    expect(k.flags).toContain("UP");
+    expect(k.ifalias).toBe("virtnet");
+    expect(k.linkinfo.info_data.stp_state).toBe(1);
+    expect(k.linkinfo.info_data.forward_delay).toBe(200); // STP clamps libvirt's delay 0 to 2 s
+    expect(globalAddrs(name)).toEqual(["192.168.100.1/24", "2001:db8:ac10:fd01::1/64"]);
+    expect(sb.execInNamespace(["sysctl", "-n", `net.ipv6.conf.${name}.accept_ra`]).trim()).toBe("0");
+    expect(outs).toMatchObject({ bridge: { name, stp: true, delay: 0 }, mac: "52:54:00:12:34:56", mtu: 9000 });
+  });
+
+  it("reads back exactly what it created, so an unchanged network shows no diff", async () => {
+    const r = await network.read(id, outs);
+    expect(r.id).toBe(id);
+    expect(r.props).toEqual(outs);
+    expect((await network.diff(id, r.props, inputs)).changes).toBe(false);
+  });
+
+  it("keeps the MTU when a smaller port joins (MTU set as a change, not at link creation)", () => {
+    sb.execInNamespace(["ip", "link", "add", "port0", "type", "veth", "peer", "name", "port1"]);
+    sb.execInNamespace(["ip", "link", "set", "port0", "master", name]);
+    expect(kernel(name).mtu).toBe(9000);
+    sb.execInNamespace(["ip", "link", "del", "port0"]);
+  });
+
+  it("updates mtu, stp, delay, addresses and macTableManager in place, without recreating or downing the bridge", async () => {
+    const ifindex = kernel(name).ifindex;
+    const news = await checked(
+      {
+        connection: sandboxConnection(sb),
+        bridge: { name, stp: false, delay: 3, macTableManager: "libvirt" },
+        mac: "52:54:00:12:34:57",
+        mtu: 1400,
+        ips: [{ address: "192.168.100.1", netmask: "255.255.0.0" }, { address: "10.8.0.1", prefix: 16 }],
+      },
+      inputs,
+    );
+    const d = await network.diff(id, outs, news);
+    expect(d).toMatchObject({ changes: true, replaces: [] });
+    const r = await network.update(id, outs, news);
+    const k = kernel(name);
+    expect(k.ifindex).toBe(ifindex);
+    expect(k.flags).toContain("UP");
+    expect(k.mtu).toBe(1400);
+    expect(k.address).toBe("52:54:00:12:34:57");
+    expect(k.linkinfo.info_data.stp_state).toBe(0);
+    expect(k.linkinfo.info_data.forward_delay).toBe(300);
+    expect(globalAddrs(name)).toEqual(["10.8.0.1/16", "192.168.100.1/16"]);
+    expect(sb.execInNamespace(["sysctl", "-n", `net.ipv6.conf.${name}.disable_ipv6`]).trim()).toBe("1");
+    // This kernel lacks bridge VLAN filtering: libvirt mode is applied without it, and says so.
+    expect(r.outs.substitutions).toEqual([expect.objectContaining({ property: "bridge.macTableManager" })]);
+    expect((await network.diff(id, r.outs, news)).changes).toBe(false);
+    outs = r.outs;
+    inputs = news;
+  });
+
+  it("turns STP back on with a delay under 2 s (the kernel clamps), and stays free of diffs", async () => {
+    const news = await checked({ ...inputs, bridge: { name, stp: true, delay: 1, macTableManager: "libvirt" } }, inputs);
+    const r = await network.update(id, outs, news);
+    expect(kernel(name).linkinfo.info_data).toMatchObject({ stp_state: 1, forward_delay: 200 });
+    const again = await network.read(id, r.outs);
+    expect((await network.diff(id, again.props, news)).changes).toBe(false);
+    outs = r.outs;
+    inputs = news;
+  });
+
+  it("detects drift made by hand and repairs it on the next update", async () => {
+    sb.execInNamespace(["ip", "link", "set", "dev", name, "mtu", "1300"]);
+    sb.execInNamespace(["ip", "addr", "add", "172.30.0.1/24", "dev", name]);
+    sb.execInNamespace(["ip", "link", "set", "dev", name, "down"]);
+    const refreshed = await network.read(id, outs);
+    expect(refreshed.props).toMatchObject({ mtu: 1300 });
+    expect(refreshed.props.ips).toContainEqual({ address: "172.30.0.1", prefix: 24 });
+    expect((await network.diff(id, refreshed.props, inputs)).changes).toBe(true);
+    await network.update(id, refreshed.props, inputs);
+    expect(kernel(name).mtu).toBe(1400);
+    expect(kernel(name).flags).toContain("UP");
+    expect(globalAddrs(name)).not.toContain("172.30.0.1/24");
+  });
+
+  it("deletes the bridge with its addresses, and a second delete is not an error", async () => {
+    await network.delete(id, outs);
+    expect(bridgeExists(name)).toBe(false);
+    await expect(network.delete(id, outs)).resolves.toBeUndefined();
+  });
+
+  it("reads a bridge deleted by hand as gone", async () => {
+    const created = await network.create(await checked({ connection: sandboxConnection(sb), bridge: { name: "virbr11" } }));
+    sb.execInNamespace(["ip", "link", "del", "virbr11"]);
+    expect((await network.read(created.id, created.outs)).id).toBe("");
+  });
+});
+
+describe("Network ownership and naming", () => {
+  it("refuses to take over a bridge it did not create, and changes nothing", async () => {
+    sb.execInNamespace(["ip", "link", "add", "foreign0", "type", "bridge"]);
+    const before = JSON.stringify(sb.ipJson(["-d", "link", "show", "dev", "foreign0"]));
+    const inputs = await checked({ connection: sandboxConnection(sb), bridge: { name: "foreign0" }, mtu: 9000 });
+    await expect(network.create(inputs)).rejects.toThrow(/foreign0 already exists on .* not created by virtnet.*pulumi import/);
+    expect(JSON.stringify(sb.ipJson(["-d", "link", "show", "dev", "foreign0"]))).toBe(before);
+    sb.execInNamespace(["ip", "link", "del", "foreign0"]);
+  });
+
+  it("adopts an existing bridge through import (read by id, then update marks it)", async () => {
+    sb.execInNamespace(["ip", "link", "add", "adopt0", "type", "bridge"]);
+    const args = { connection: sandboxConnection(sb), bridge: { name: "adopt0", stp: false } };
+    const imported = await network.read(`${sb.host}/adopt0`, args);
+    expect(imported.id).toBe(`${sb.host}/adopt0`);
+    const inputs = await checked(args, { mac: imported.props.mac });
+    await network.update(imported.id, imported.props, inputs);
+    expect(kernel("adopt0").ifalias).toBe("virtnet");
+    await network.delete(imported.id, imported.props);
+  });
+
+  it("gives concurrent auto-named networks distinct virbrN names, in few execs", async () => {
+    const inputs = await Promise.all(Array.from({ length: 10 }, () => checked({ connection: sandboxConnection(sb) })));
+    const host = hostFor(knownConnection(inputs[0].connection as ConnectionInputs, "test"));
+    const before = host.stats.execs;
+    const created = await Promise.all(inputs.map((i) => network.create(i)));
+    // One observation and one apply per batch: ten creates share a handful of execs, not twenty.
+    expect(host.stats.execs - before).toBeLessThanOrEqual(4);
+    const names = created.map((c) => (c.outs.bridge as { name: string }).name);
+    expect(new Set(names).size).toBe(10);
+    for (const n of names) expect(n).toMatch(/^virbr\d+$/);
+    await Promise.all(created.map((c) => network.delete(c.id, c.outs)));
+    for (const n of names) expect(bridgeExists(n)).toBe(false);
+  });
+});
