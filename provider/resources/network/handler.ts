@@ -132,7 +132,10 @@ async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
       const raced = e instanceof ApplyError && e.rolledBack && /File exists/.test(e.message);
       if (raced && isNameTemplate(wantedName(n)) && attempt < AUTO_NAME_ATTEMPTS) continue;
       if (e instanceof ApplyError && !e.rolledBack) {
-        throw new PartialFailure(e.message, networkId(connection.host, name), intended as unknown as Props, [e.message]);
+        // The engine stores these as the resource's outputs: they must carry the serialized provider for a
+        // later delete, and contain no undefined (the plugin cannot encode it and never answers).
+        const properties = { ...stripUndefined(intended), __provider: inputs.__provider } as unknown as Props;
+        throw new PartialFailure(e.message, networkId(connection.host, name), properties, [e.message]);
       }
       throw e;
     } finally {

@@ -1,0 +1,15 @@
+export { Engine, type EngineOptions } from "./engine";
+export { installPackage, type InstallOptions } from "./install-package";
+export { isSecret, makeSecret, stripSecrets } from "./secrets";
+export { UNKNOWN, containsUnknowns, isUnknown } from "./unknown";
+export type {
+  CheckFailure,
+  EngineError,
+  EngineResult,
+  InstalledPackage,
+  Program,
+  RegistrationEvent,
+  ResourceState,
+  StepEvent,
+  StepOp,
+} from "./types";
