@@ -1,15 +1,18 @@
 import { defineConfig } from "vitest/config";
 
 // Three levels (design §6): unit tests need nothing; host tests need root and a sandbox host;
-// e2e tests drive Pulumi's real dynamic-provider plugin against a sandbox host.
+// e2e tests drive Pulumi's real dynamic-provider plugin against a sandbox host. In every project a test
+// that asserts nothing fails, so no test passes without checking something real.
 export default defineConfig({
   test: {
+    reporters: ["default", "./test/support/summary-reporter.ts"],
     projects: [
-      { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
-      { test: { name: "host", include: ["test/host/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 } },
+      { test: { name: "unit", include: ["test/unit/**/*.test.ts"], expect: { requireAssertions: true } } },
+      { test: { name: "host", include: ["test/host/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000, expect: { requireAssertions: true } } },
       {
         test: {
           name: "e2e",
+          expect: { requireAssertions: true },
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 240_000,
           hookTimeout: 240_000,

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what virtnet needs on a fresh Debian machine (run as root): the tools a sandbox host uses
+# (sshd, iproute2, sudo for the non-root user test) and the npm dependencies.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (it installs Debian packages; the sandbox host needs network namespaces)" >&2
+  exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends openssh-server openssh-client iproute2 procps sudo ca-certificates >/dev/null
+npm ci --no-audit --no-fund --loglevel=error
+echo "setup: done ($(node --version), $(ip -V))"
