@@ -20,7 +20,7 @@ describe("apply with rollback", () => {
       step({ op: "addrAdd", name: "nosuchdev", family: "ipv4", address: "10.1.0.1", prefix: 24 }),
       step({ op: "linkSetUp", name: "rb0" }),
     ];
-    const err = await host.apply(plan, "creating bridge rb0").catch((e: Error & { rolledBack?: boolean }) => e);
+    const err = (await host.apply(plan, "creating bridge rb0").catch((e: Error) => e)) as Error;
     expect(err.message).toMatch(/creating bridge rb0 on netns vn-[0-9a-f]+: `ip addr add 10.1.0.1\/24 broadcast 10.1.0.255 dev nosuchdev` failed \(exit 1\): Cannot find device "nosuchdev"; the steps before it were undone/);
     expect((sb.ipJson(["link", "show"]) as Array<{ ifname: string }>).map((l) => l.ifname)).not.toContain("rb0");
   });
