@@ -87,31 +87,41 @@ export class Engine {
     return this.deploy(program, false);
   }
 
+  /** Reads every resource at once, as the engine's refresh does; steps are reported in dependency order. */
   async refresh(): Promise<EngineResult> {
     const plugin = await this.getPlugin();
     const result = emptyResult();
-    for (const entry of dependencyOrder([...this.entries.values()])) {
-      try {
-        const read = await plugin.read(entry.id, entry.urn, entry.outputs, entry.inputs);
-        if (!read.id) {
-          this.entries.delete(entry.urn);
-          result.steps.push(stepEvent(entry.urn, "refresh-delete"));
-          continue;
-        }
-        const outputs = read.properties;
-        this.entries.set(entry.urn, {
-          ...entry,
-          id: read.id,
-          inputs: read.inputs ?? entry.inputs,
-          outputs,
-          // The plugin saw plain values; secrecy carries over by property name, as the engine does.
-          secretOutputs: entry.secretOutputs.filter((k) => k in outputs),
-        });
-        result.steps.push({ ...stepEvent(entry.urn, "read"), diffs: changedKeys(entry.outputs, outputs) });
-      } catch (err) {
-        result.errors.push({ urn: entry.urn, message: messageOf(err) });
+    const entries = dependencyOrder([...this.entries.values()]);
+    const reads = await Promise.all(
+      entries.map((entry) =>
+        plugin.read(entry.id, entry.urn, entry.outputs, entry.inputs).then(
+          (read) => ({ read }),
+          (err: unknown) => ({ err }),
+        ),
+      ),
+    );
+    entries.forEach((entry, i) => {
+      const r = reads[i];
+      if ("err" in r) {
+        result.errors.push({ urn: entry.urn, message: messageOf(r.err) });
+        return;
       }
-    }
+      if (!r.read.id) {
+        this.entries.delete(entry.urn);
+        result.steps.push(stepEvent(entry.urn, "refresh-delete"));
+        return;
+      }
+      const outputs = r.read.properties;
+      this.entries.set(entry.urn, {
+        ...entry,
+        id: r.read.id,
+        inputs: r.read.inputs ?? entry.inputs,
+        outputs,
+        // The plugin saw plain values; secrecy carries over by property name, as the engine does.
+        secretOutputs: entry.secretOutputs.filter((k) => k in outputs),
+      });
+      result.steps.push({ ...stepEvent(entry.urn, "read"), diffs: changedKeys(entry.outputs, outputs) });
+    });
     return result;
   }
 
@@ -190,32 +200,45 @@ export class Engine {
   }
 
   /** Deletes dependents before their dependencies; a failed delete protects what it depends on. */
+  /**
+   * Deletes each item as soon as everything that depends on it is gone, so independent resources are deleted
+   * in parallel as the engine does; an item whose dependent failed to delete is left alone.
+   */
   private async deleteAll(
     items: Entry[],
     plugin: ProviderPlugin,
     result: EngineResult,
     silent: ReadonlySet<Entry> = new Set(),
   ): Promise<void> {
-    const failed = new Set<string>();
-    for (const e of deletionOrder(items)) {
-      const blocked = items.some((o) => failed.has(o.urn) && o.dependencies.includes(e.urn));
+    const ordered = deletionOrder(items);
+    for (const e of ordered) {
       if (!silent.has(e)) {
         result.steps.push(stepEvent(e.urn, "delete"));
       }
-      if (blocked) {
-        failed.add(e.urn);
-        continue;
+    }
+    const done = new Map<string, Promise<boolean>>();
+    const remove = async (e: Entry): Promise<boolean> => {
+      const dependents = items.filter((o) => o.dependencies.includes(e.urn));
+      const dependentsGone = await Promise.all(dependents.map((d) => done.get(d.urn) ?? Promise.resolve(true)));
+      if (dependentsGone.includes(false)) {
+        return false;
       }
       try {
         await plugin.delete(e.id, e.urn, e.outputs, e.inputs);
         if (this.entries.get(e.urn) === e) {
           this.entries.delete(e.urn);
         }
+        return true;
       } catch (err) {
-        failed.add(e.urn);
         result.errors.push({ urn: e.urn, message: messageOf(err) });
+        return false;
       }
+    };
+    // Dependents come first in deletion order, so their promises exist before anything waits on them.
+    for (const e of ordered) {
+      done.set(e.urn, remove(e));
     }
+    await Promise.all(done.values());
   }
 
   private async readExternal(reg: ReadRegistration, d: Deployment): Promise<RegistrationResult> {
