@@ -26,16 +26,4 @@ export interface ConnectionArgs {
 }
 
 /** The connection as recorded in state (kept as a Pulumi secret). */
-export interface Connection {
-  host: string;
-  port: number;
-  user: string;
-  privateKey?: string;
-  passphrase?: string;
-  password?: string;
-  agentSocket?: string;
-  hostKey?: string;
-  knownHosts?: string;
-  insecureIgnoreHostKey: boolean;
-  sudo: boolean;
-}
+export type { Connection } from "../provider/connection/connection";

@@ -122,6 +122,15 @@ export class ProviderPlugin {
     this.output = (this.output + d.toString()).slice(-64 * 1024);
   }
 
+  /** A request of the given kind that names its resource as the engine does (urn, name, type). */
+  private request(kind: string, urn: string): any {
+    const req = new this.protos.provider[kind]();
+    req.setUrn(urn);
+    req.setName(urnName(urn));
+    req.setType(urnType(urn));
+    return req;
+  }
+
   private toStruct(props: PropertyMap): any {
     return this.protos.struct.Struct.fromJavaScript(JSON.parse(JSON.stringify(props)));
   }
@@ -183,10 +192,8 @@ export class ProviderPlugin {
   }
 
   async check(urn: string, olds: PropertyMap, news: PropertyMap): Promise<CheckResult> {
-    const req = new this.protos.provider.CheckRequest();
-    req.setUrn(urn);
-    req.setName(urnName(urn));
-    req.setType(urnType(urn));
+    const req = this.request("CheckRequest", urn);
+    
     req.setOlds(this.toStruct(olds));
     req.setNews(this.toStruct(news));
     const resp = await this.call<any>("check", req);
@@ -197,11 +204,9 @@ export class ProviderPlugin {
   }
 
   async diff(id: string, urn: string, olds: PropertyMap, news: PropertyMap, oldInputs: PropertyMap): Promise<DiffResult> {
-    const req = new this.protos.provider.DiffRequest();
+    const req = this.request("DiffRequest", urn);
     req.setId(id);
-    req.setUrn(urn);
-    req.setName(urnName(urn));
-    req.setType(urnType(urn));
+    
     req.setOlds(this.toStruct(olds));
     req.setNews(this.toStruct(news));
     req.setOldInputs(this.toStruct(oldInputs));
@@ -220,21 +225,17 @@ export class ProviderPlugin {
   }
 
   async create(urn: string, properties: PropertyMap): Promise<{ id: string; properties: PropertyMap }> {
-    const req = new this.protos.provider.CreateRequest();
-    req.setUrn(urn);
-    req.setName(urnName(urn));
-    req.setType(urnType(urn));
+    const req = this.request("CreateRequest", urn);
+    
     req.setProperties(this.toStruct(properties));
     const resp = await this.call<any>("create", req);
     return { id: resp.getId(), properties: resp.getProperties()?.toJavaScript() ?? {} };
   }
 
   async read(id: string, urn: string, properties: PropertyMap, inputs: PropertyMap): Promise<ReadResult> {
-    const req = new this.protos.provider.ReadRequest();
+    const req = this.request("ReadRequest", urn);
     req.setId(id);
-    req.setUrn(urn);
-    req.setName(urnName(urn));
-    req.setType(urnType(urn));
+    
     req.setProperties(this.toStruct(properties));
     req.setInputs(this.toStruct(inputs));
     const resp = await this.call<any>("read", req);
@@ -252,11 +253,9 @@ export class ProviderPlugin {
     news: PropertyMap,
     oldInputs: PropertyMap,
   ): Promise<{ properties: PropertyMap }> {
-    const req = new this.protos.provider.UpdateRequest();
+    const req = this.request("UpdateRequest", urn);
     req.setId(id);
-    req.setUrn(urn);
-    req.setName(urnName(urn));
-    req.setType(urnType(urn));
+    
     req.setOlds(this.toStruct(olds));
     req.setNews(this.toStruct(news));
     req.setOldInputs(this.toStruct(oldInputs));
@@ -265,11 +264,9 @@ export class ProviderPlugin {
   }
 
   async delete(id: string, urn: string, properties: PropertyMap, oldInputs: PropertyMap): Promise<void> {
-    const req = new this.protos.provider.DeleteRequest();
+    const req = this.request("DeleteRequest", urn);
     req.setId(id);
-    req.setUrn(urn);
-    req.setName(urnName(urn));
-    req.setType(urnType(urn));
+    
     req.setProperties(this.toStruct(properties));
     req.setOldInputs(this.toStruct(oldInputs));
     await this.call("delete", req);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ObservedLink } from "../../../../provider/iproute2/parse-ip-addr";
 import { outputsFromObservation, type NetworkOutputs } from "../../../../provider/resources/network/model";
 import { connection } from "./network-fixtures";
+import { OBSERVED_BRIDGE } from "../../fixtures/observed-bridge";
 
 const previous: NetworkOutputs = {
   schemaVersion: 1,
@@ -13,19 +14,11 @@ const previous: NetworkOutputs = {
   substitutions: [],
 };
 
+// The model test's network has no IPv6 address and VLAN filtering that the kernel supports but leaves off.
 const link: ObservedLink = {
-  index: 5,
-  name: "virbr10",
-  kind: "bridge",
-  up: true,
-  mtu: 9000,
-  mac: "52:54:00:12:34:56",
-  alias: "virtnet",
-  bridge: { forwardDelayCentiseconds: 200, stpOn: true, vlanFiltering: false },
-  addresses: [
-    { family: "ipv4", address: "192.168.100.1", prefix: 24, scope: "global" },
-    { family: "ipv6", address: "fe80::1", prefix: 64, scope: "link" },
-  ],
+  ...OBSERVED_BRIDGE,
+  bridge: { ...OBSERVED_BRIDGE.bridge!, vlanFiltering: false },
+  addresses: [OBSERVED_BRIDGE.addresses[0], { family: "ipv6", address: "fe80::1", prefix: 64, scope: "link" }],
 };
 
 describe("Network outputs from observation", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ObservedLink } from "../../../../provider/iproute2/parse-ip-addr";
+import { OBSERVED_BRIDGE } from "../../fixtures/observed-bridge";
 import { renderApplyScript } from "../../../../provider/plan/apply-script";
 import { effectiveForwardDelayCentiseconds, type NetworkDesired } from "../../../../provider/resources/network/model";
 import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "../../../../provider/resources/network/plan";
@@ -17,22 +17,7 @@ const desired: NetworkDesired = {
   ],
 };
 
-/** The bridge as the kernel holds it after creating `desired` (STP clamps the delay to 2 s). */
-const observed: ObservedLink = {
-  index: 5,
-  name: "virbr10",
-  kind: "bridge",
-  up: true,
-  mtu: 9000,
-  mac: "52:54:00:12:34:56",
-  alias: "virtnet",
-  bridge: { forwardDelayCentiseconds: 200, stpOn: true, vlanFiltering: true },
-  addresses: [
-    { family: "ipv4", address: "192.168.100.1", prefix: 24, scope: "global" },
-    { family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64, scope: "global" },
-    { family: "ipv6", address: "fe80::5054:ff:fe12:3456", prefix: 64, scope: "link" },
-  ],
-};
+const observed = OBSERVED_BRIDGE;
 
 const ops = (steps: ReturnType<typeof planNetworkCreate>) => steps.map((s) => s.operation);
 
