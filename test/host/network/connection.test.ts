@@ -1,4 +1,8 @@
 // SSH hygiene against a real sshd: host keys fail closed, sudo works for non-root users, credentials never leak.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { network } from "../../../provider";
 import { closeAllHosts } from "../../../provider/host/host-pool";
@@ -62,5 +66,44 @@ describe("SSH connection", () => {
     const err = (await createWith(sandboxConnection(sb, { user: sb.sudoUser }), "nosudo0").catch((e: Error) => e)) as Error;
     expect(err.message).toMatch(/creating bridge nosudo0 on .*: `ip link add nosudo0 .*` failed .*Operation not permitted/);
     expect(bridges(sb)).not.toContain("nosudo0");
+  });
+});
+
+describe("SSH authentication methods", () => {
+  it("uses a passphrase-protected key, and names a wrong passphrase without repeating it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "virtnet-key-"));
+    try {
+      const keyFile = join(dir, "id");
+      writeFileSync(keyFile, sb.privateKey, { mode: 0o600 });
+      execFileSync("ssh-keygen", ["-p", "-q", "-N", "correct horse battery", "-f", keyFile]);
+      const encrypted = readFileSync(keyFile, "utf8");
+      const ok = await createWith(sandboxConnection(sb, { privateKey: encrypted, passphrase: "correct horse battery" }), "pass0");
+      expect(bridges(sb)).toContain("pass0");
+      await network.delete(ok.id, ok.outs);
+      const err = (await createWith(sandboxConnection(sb, { privateKey: encrypted, passphrase: "wrong staple" }), "pass1").catch((e: Error) => e)) as Error;
+      expect(err.message).toMatch(/cannot connect to .*credential could not be used/);
+      expect(err.message + err.stack).not.toContain("wrong staple");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("uses the keys of an ssh-agent given by its socket", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "virtnet-agent-"));
+    const socket = join(dir, "agent.sock");
+    const agent = spawnSync("ssh-agent", ["-a", socket], { encoding: "utf8" });
+    const pid = /SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1];
+    expect(pid, agent.stderr).toBeDefined();
+    try {
+      const keyFile = join(dir, "id");
+      writeFileSync(keyFile, sb.privateKey, { mode: 0o600 });
+      execFileSync("ssh-add", ["-q", keyFile], { env: { ...process.env, SSH_AUTH_SOCK: socket } });
+      const created = await createWith({ host: sb.host, agentSocket: socket, hostKey: sb.hostKey }, "agent0");
+      expect(bridges(sb)).toContain("agent0");
+      await network.delete(created.id, created.outs);
+    } finally {
+      process.kill(Number(pid));
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
