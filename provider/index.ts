@@ -1,3 +1,2 @@
 // The provider implementation the serialized shims require by package name (design §3). Never serialized.
 export { networkHandlers as network } from "./resources/network/handler";
-export { closeAllHosts } from "./host/host-pool";

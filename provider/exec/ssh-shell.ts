@@ -48,7 +48,7 @@ export class SshShell implements RemoteShell {
         stream.end(script);
       });
     });
-    trace({ event: "exec", host: this.label, ms: Date.now() - started, jobs: 1 });
+    trace({ event: "exec", host: this.label, ms: Date.now() - started });
     if (this.connection.sudo && result.code !== 0 && /sudo: (a password is required|a terminal is required)/.test(result.stderr)) {
       throw new Error(
         `sudo on ${this.label} asks user '${this.connection.user}' for a password; virtnet runs 'sudo -n', so allow the user to run sh without a password (NOPASSWD) or connect as root`,
@@ -126,10 +126,10 @@ export class SshShell implements RemoteShell {
           }
           reject(new Error(err.message));
         });
-      // Nagle's algorithm costs ~44 ms per exec round trip (design §5).
-      client.on("connect" as never, () => (client as unknown as { _sock?: { setNoDelay?: (b: boolean) => void } })._sock?.setNoDelay?.(true));
       try {
         client.connect(config);
+        // Nagle's algorithm costs ~44 ms per exec round trip (design §5); the socket exists once connect() returns.
+        client.setNoDelay(true);
       } catch (e) {
         // ssh2 throws synchronously for a malformed key or a wrong passphrase.
         reject(new PermanentDialError(`the credential could not be used: ${(e as Error).message}`));

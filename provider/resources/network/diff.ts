@@ -1,5 +1,5 @@
 // Network diff from a field policy table: only the host and the bridge name replace (design §1, §4).
-import { DEFAULT_BRIDGE_TEMPLATE, desiredIp, ipKey, type NetworkOutputs } from "./model";
+import { DEFAULT_BRIDGE_TEMPLATE, type NetworkOutputs } from "./model";
 import type { NetworkInputs } from "./schema";
 import { isNameTemplate, nameMatchesTemplate } from "../../net/interface-name";
 import { containsUnknown, isUnknown } from "../../unknown";
@@ -40,7 +40,8 @@ const POLICY: FieldPolicy[] = [
   },
   { property: "mac", replaces: () => false, changed: (o, n) => n.mac !== o.mac },
   { property: "mtu", replaces: () => false, changed: (o, n) => (n.mtu || undefined) !== (o.mtu || undefined) },
-  { property: "ips", replaces: () => false, changed: (o, n) => containsUnknown(n.ips) || !same(ipKeys(o.ips), ipKeys(n.ips as NetworkOutputs["ips"])) || !same(o.ips, n.ips) },
+  // Any change of form counts (the state records the new form), even when the kernel's addresses stay the same.
+  { property: "ips", replaces: () => false, changed: (o, n) => containsUnknown(n.ips) || !same(o.ips, n.ips) },
 ];
 
 /** An absent name means libvirt's default template; a template keeps any name it could have produced. */
@@ -48,10 +49,6 @@ function bridgeNameKept(oldName: string, newName: string | undefined): boolean {
   if (isUnknown(newName)) return false;
   const wanted = newName ?? DEFAULT_BRIDGE_TEMPLATE;
   return isNameTemplate(wanted) ? nameMatchesTemplate(oldName, wanted) : wanted === oldName;
-}
-
-function ipKeys(ips: NetworkOutputs["ips"]): string[] {
-  return ips.map((ip) => ipKey(desiredIp(ip))).sort();
 }
 
 export function diffNetwork(olds: NetworkOutputs, news: NetworkInputs): DiffResult {
