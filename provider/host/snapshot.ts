@@ -1,5 +1,6 @@
 // One observation of a host's network state, taken in one command and shared by every resource (design §3).
 import { parseIpAddr, type ObservedLink } from "../iproute2/parse-ip-addr";
+import { parseIpRoute, type ObservedRoute } from "../iproute2/parse-ip-route";
 
 const SECTION = "@@virtnet-snapshot";
 
@@ -9,18 +10,28 @@ const SECTION = "@@virtnet-snapshot";
  */
 export const SNAPSHOT_SCRIPT = [
   `printf '%s\\n' '${SECTION} addr'; ip -j -d addr show`,
+  `printf '\\n%s\\n' '${SECTION} route4'; ip -j -d -4 route show table main`,
+  `printf '\\n%s\\n' '${SECTION} route6'; ip -j -d -6 route show table main 2>/dev/null || echo '[]'`,
   `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
 ].join("\n");
 
 export class HostSnapshot {
   readonly links: ReadonlyMap<string, ObservedLink>;
 
-  constructor(links: ObservedLink[]) {
+  constructor(
+    links: ObservedLink[],
+    /** Main-table routes of both families. */
+    readonly routes: readonly ObservedRoute[] = [],
+  ) {
     this.links = new Map(links.map((l) => [l.name, l]));
   }
 
   link(name: string): ObservedLink | undefined {
     return this.links.get(name);
+  }
+
+  routesOn(dev: string): ObservedRoute[] {
+    return this.routes.filter((r) => r.dev === dev);
   }
 
   static parse(stdout: string): HostSnapshot {
@@ -32,11 +43,13 @@ export class HostSnapshot {
     }
     const addr = sections.get("addr");
     const vlan = sections.get("vlan-filtering");
-    if (addr === undefined || vlan === undefined) throw new Error("the host's reply has no complete observation in it");
+    const route4 = sections.get("route4");
+    const route6 = sections.get("route6");
+    if (addr === undefined || vlan === undefined || route4 === undefined || route6 === undefined) throw new Error("the host's reply has no complete observation in it");
     const vlanCapable = new Set(vlan.split("\n").filter(Boolean));
     const links = parseIpAddr(addr).map((l) =>
       l.bridge && !vlanCapable.has(l.name) ? { ...l, bridge: { ...l.bridge, vlanFiltering: undefined } } : l,
     );
-    return new HostSnapshot(links);
+    return new HostSnapshot(links, [...parseIpRoute(route4, "ipv4"), ...parseIpRoute(route6, "ipv6")]);
   }
 }

@@ -49,5 +49,14 @@ export function renderOperation(o: Operation): RenderedCommand {
         ? { argv: ["ip", "addr", verb, cidr, "broadcast", broadcastAddress(o.address, o.prefix), "dev", o.name] }
         : { argv: ["ip", "-6", "addr", verb, cidr, "dev", o.name] };
     }
+    case "routeAdd":
+    case "routeReplace":
+    case "routeDel": {
+      // design §4: libvirt's historic form with proto static, metric always given (default 1, spec §2.2).
+      const verb = o.op === "routeAdd" ? "add" : o.op === "routeReplace" ? "replace" : "del";
+      const dst = o.prefix === 0 ? "default" : `${o.address}/${o.prefix}`;
+      const family = o.family === "ipv6" ? ["-6"] : [];
+      return { argv: ["ip", ...family, "route", verb, dst, "via", o.gateway, "dev", o.name, "proto", "static", "metric", String(o.metric)] };
+    }
   }
 }

@@ -14,7 +14,8 @@ export type Operation =
   | { op: "bridgeSetVlanFiltering"; name: string; on: boolean }
   | { op: "ipv6Sysctl"; name: string; key: "disable_ipv6" | "accept_ra" | "autoconf"; value: 0 | 1 }
   | { op: "addrAdd"; name: string; family: IpFamily; address: string; prefix: number }
-  | { op: "addrDel"; name: string; family: IpFamily; address: string; prefix: number };
+  | { op: "addrDel"; name: string; family: IpFamily; address: string; prefix: number }
+  | { op: "routeAdd" | "routeReplace" | "routeDel"; name: string; family: IpFamily; address: string; prefix: number; gateway: string; metric: number };
 
 /** One step of a plan: the operation and what undoes it if a later step fails (design §3, partial failure). */
 export interface PlanStep {

@@ -33,10 +33,14 @@ function canonical(n: NetworkInputs, olds: Record<string, unknown>): NetworkInpu
     out.mac = parseMac(n.mac);
   }
   if (n.mtu === 0) delete out.mtu;
-  if (!isUnknown(n.ips)) {
-    out.ips = n.ips.map((ip) => ({ ...ip, address: isUnknown(ip.address) ? ip.address : normalizeAddress(ip.address as string) }));
-  }
+  if (!isUnknown(n.ips)) out.ips = n.ips.map((ip) => ({ ...ip, address: canonicalAddress(ip.address) }));
+  if (!isUnknown(n.routes)) out.routes = n.routes.map((r) => ({ ...r, address: canonicalAddress(r.address), gateway: canonicalAddress(r.gateway) }));
   return stripUndefined(out);
+}
+
+/** The canonical text of an address already validated, or the unknown marker as it came. */
+export function canonicalAddress<T extends string>(value: T): T {
+  return (isUnknown(value) ? value : normalizeAddress(value)) as T;
 }
 
 /** Pulumi's plugin fails after the side effect on an undefined anywhere in a result (design §3). */

@@ -42,6 +42,8 @@ const POLICY: FieldPolicy[] = [
   { property: "mtu", replaces: () => false, changed: (o, n) => (n.mtu || undefined) !== (o.mtu || undefined) },
   // Any change of form counts (the state records the new form), even when the kernel's addresses stay the same.
   { property: "ips", replaces: () => false, changed: (o, n) => containsUnknown(n.ips) || !same(o.ips, n.ips) },
+  // Inline routes change in place, even to new destinations: the network itself stays.
+  { property: "routes", replaces: () => false, changed: (o, n) => containsUnknown(n.routes) || !same(o.routes, n.routes) },
 ];
 
 /** An absent name means libvirt's default template; a template keeps any name it could have produced. */

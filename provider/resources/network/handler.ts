@@ -18,6 +18,9 @@ import {
   type NetworkOutputs,
 } from "./model";
 import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan";
+import { networkPreflightProblems } from "./preflight";
+import { networkRuleFailures } from "./rules";
+import { desiredRoute, type DesiredRoute } from "../route/model";
 import { networkArgsSchema, type NetworkInputs } from "./schema";
 
 type Props = Record<string, unknown>;
@@ -44,6 +47,7 @@ function intendedOutputs(n: NetworkInputs, name: string): NetworkOutputs {
     mac: n.mac as string,
     mtu: n.mtu as number | undefined,
     ips: n.ips as NetworkOutputs["ips"],
+    routes: n.routes as NetworkOutputs["routes"],
     substitutions: [],
   });
 }
@@ -57,6 +61,7 @@ function desiredFrom(o: NetworkOutputs): NetworkDesired {
     delaySeconds: o.bridge.delay,
     macTableManager: o.bridge.macTableManager ?? "kernel",
     ips: o.ips.map(desiredIp),
+    routes: o.routes.map(desiredRoute),
   };
 }
 
@@ -66,7 +71,20 @@ export function networkOutputsFromState(props: Props): NetworkOutputs {
   if (typeof version === "number" && version > NETWORK_SCHEMA_VERSION) {
     throw new Error(`this state was written by a newer pulumi-virtnet (network schema ${version}); install that version or newer to manage it`);
   }
-  return props as unknown as NetworkOutputs;
+  // State written before inline routes existed has none.
+  return { routes: [], ...props } as unknown as NetworkOutputs;
+}
+
+/**
+ * Runs, with every value now known, the rules preview had to defer (gateway reachability through addresses that
+ * were unknown), then the checks that need the host. Throws before anything changes.
+ */
+function preflight(n: NetworkInputs, d: NetworkDesired, snapshot: HostSnapshot, host: Host, managedRoutes: DesiredRoute[]): void {
+  const problems = [
+    ...networkRuleFailures(n).map((f) => `${f.property}: ${f.reason}`),
+    ...networkPreflightProblems(d, snapshot, managedRoutes),
+  ];
+  if (problems.length > 0) throw new Error(`bridge ${d.name} on ${host.label}: ${problems.join("; ")}`);
 }
 
 /** For import, read gets the program's inputs rather than outputs: default them and take the bridge name from the id. */
@@ -116,6 +134,10 @@ function chooseName(n: NetworkInputs, snapshot: HostSnapshot, host: Host): strin
   throw new Error(`no free bridge name on ${host.label}: ${expandNameTemplate(wanted, 0)} … ${expandNameTemplate(wanted, MAX_BRIDGE_ID)} are all taken`);
 }
 
+function outputsOf(previous: NetworkOutputs, snapshot: HostSnapshot, name: string): Props {
+  return stripUndefined(outputsFromObservation(previous, snapshot.link(name)!, snapshot.routes)) as unknown as Props;
+}
+
 async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
   const n = inputs as unknown as NetworkInputs;
   const connection = knownConnection(n.connection, "creating a network");
@@ -125,8 +147,10 @@ async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
     const name = chooseName(n, snapshot, host);
     const intended = intendedOutputs(n, name);
     try {
-      const after = await host.apply(planNetworkCreate(desiredFrom(intended)), `creating bridge ${name}`);
-      return { id: networkId(connection.host, name), outs: stripUndefined(outputsFromObservation(intended, after.link(name)!)) as unknown as Props };
+      const desired = desiredFrom(intended);
+      preflight(n, desired, snapshot, host, []);
+      const after = await host.apply(planNetworkCreate(desired), `creating bridge ${name}`);
+      return { id: networkId(connection.host, name), outs: outputsOf(intended, after, name) };
     } catch (e) {
       // Another process took the auto-chosen name between observation and creation: choose again.
       const raced = e instanceof ApplyError && e.rolledBack && /File exists/.test(e.message);
@@ -147,9 +171,9 @@ async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
 async function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
   const previous = outputsForRead(id, props);
   const host = hostFor(knownConnection(previous.connection, `reading network ${id}`));
-  const link = bridgeOf(await host.observe(), previous.bridge.name, host);
-  if (!link) return { id: "", props: {} };
-  return { id, props: stripUndefined(outputsFromObservation(previous, link)) as unknown as Props };
+  const snapshot = await host.observe();
+  if (!bridgeOf(snapshot, previous.bridge.name, host)) return { id: "", props: {} };
+  return { id, props: outputsOf(previous, snapshot, previous.bridge.name) };
 }
 
 async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
@@ -161,10 +185,14 @@ async function update(id: string, olds: Props, news: Props): Promise<{ outs: Pro
   const snapshot = await host.observe();
   const link = bridgeOf(snapshot, name, host);
   const desired = desiredFrom(intended);
+  const managedRoutes = link ? previous.routes.map(desiredRoute) : [];
+  preflight(n, desired, snapshot, host, managedRoutes);
   // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
-  const steps = link ? planNetworkUpdate(desired, link, previous.mtu !== undefined) : planNetworkCreate(desired);
+  const steps = link
+    ? planNetworkUpdate(desired, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes })
+    : planNetworkCreate(desired);
   const after = steps.length > 0 ? await host.apply(steps, `updating bridge ${name}`) : snapshot;
-  return { outs: stripUndefined(outputsFromObservation(intended, after.link(name)!)) as unknown as Props };
+  return { outs: outputsOf(intended, after, name) };
 }
 
 async function remove(id: string, props: Props): Promise<void> {

@@ -2,6 +2,9 @@
 import { effectivePrefix, normalizeAddress, type IpFamily } from "../../net/ip-address";
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
 import type { ConnectionInputs } from "../../connection/connection";
+import type { ObservedRoute } from "../../iproute2/parse-ip-route";
+import { routeOutputs, sameDestination, desiredRoute, type DesiredRoute } from "../route/model";
+import type { RouteInputs } from "../route/schema";
 import type { IpInputs } from "./schema";
 
 /** Marks interfaces virtnet created (kept in the interface alias), so it never takes over foreign ones. */
@@ -25,6 +28,7 @@ export interface NetworkDesired {
   delaySeconds: number;
   macTableManager: "kernel" | "libvirt";
   ips: DesiredIp[];
+  routes: DesiredRoute[];
 }
 
 /** What a Network resource records in state; inputs and outputs share this shape so diffs compare like with like. */
@@ -35,6 +39,7 @@ export interface NetworkOutputs {
   mac: string;
   mtu?: number;
   ips: IpInputs[];
+  routes: RouteInputs[];
   /** Settings the host's kernel cannot apply and what virtnet did instead (design §4). */
   substitutions: Substitution[];
 }
@@ -70,7 +75,7 @@ export function effectiveForwardDelayCentiseconds(stp: boolean, delaySeconds: nu
 }
 
 /** Outputs describing the observed bridge, phrased like the previous inputs wherever the kernel agrees with them. */
-export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink): NetworkOutputs {
+export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink, routes: readonly ObservedRoute[]): NetworkOutputs {
   const observedBridge = link.bridge!;
   const delay =
     effectiveForwardDelayCentiseconds(observedBridge.stpOn, previous.bridge.delay) === observedBridge.forwardDelayCentiseconds
@@ -89,6 +94,7 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
     bridge,
     mac: link.mac ?? previous.mac,
     ips: observedIps(previous.ips, link),
+    routes: observedRoutes(previous.routes ?? [], link.name, routes),
     substitutions: substitutionsFor(bridge.macTableManager, link),
   };
   if (previous.mtu !== undefined && previous.mtu !== 0) outputs.mtu = link.mtu;
@@ -106,6 +112,19 @@ function observedIps(previous: IpInputs[], link: ObservedLink): IpInputs[] {
     ...ordered,
     ...extra.map((a): IpInputs => (a.family === "ipv6" ? { address: a.address, prefix: a.prefix, family: "ipv6" } : { address: a.address, prefix: a.prefix })),
   ];
+}
+
+/**
+ * The inline routes as the kernel holds them: only destinations this network manages (other routes on the bridge
+ * belong to StaticRoute resources or to someone else), with the managed metric if present, else another one.
+ */
+function observedRoutes(previous: RouteInputs[], bridge: string, routes: readonly ObservedRoute[]): RouteInputs[] {
+  return previous.flatMap((r) => {
+    const d = desiredRoute(r);
+    const candidates = routes.filter((o) => o.dev === bridge && sameDestination(o, d) && o.gateway !== undefined);
+    const match = candidates.find((o) => o.metric === d.metric) ?? candidates[0];
+    return match ? [routeOutputs(r, match)] : [];
+  });
 }
 
 export function substitutionsFor(mode: "kernel" | "libvirt" | undefined, link: ObservedLink): Substitution[] {

@@ -1,5 +1,8 @@
 // Network planner: pure functions from desired (and observed) state to ordered steps (spec §6.2, §6.3).
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
+import type { ObservedRoute } from "../../iproute2/parse-ip-route";
+import { planRoutes } from "../route/plan";
+import type { DesiredRoute } from "../route/model";
 import { normalizeAddress } from "../../net/ip-address";
 import { step, type Operation, type PlanStep } from "../../plan/operation";
 import { DEFAULT_MTU, OWNER_ALIAS, effectiveForwardDelayCentiseconds, ipKey, type DesiredIp, type NetworkDesired } from "./model";
@@ -23,6 +26,8 @@ export function planNetworkCreate(d: NetworkDesired): PlanStep[] {
     ...d.ips.map((ip) => step(addr("addrAdd", name, ip))),
     ...(d.macTableManager === "libvirt" ? [step({ op: "bridgeSetVlanFiltering", name, on: true })] : []),
     step({ op: "linkSetUp", name }),
+    // Routes after the bridge is up (spec §6.2 step 12); all of them in this one script.
+    ...planRoutes({ bridge: name, desired: d.routes, managed: [], observed: [] }).additions,
   ];
 }
 
@@ -31,24 +36,31 @@ export function planNetworkDelete(name: string): PlanStep[] {
   return [step({ op: "linkSetDown", name }), step({ op: "linkDel", name })];
 }
 
-/**
- * In-place update: only what differs from the observed bridge, never taking it down. `hadMtu` says whether
- * the previous inputs managed the MTU, so removing `mtu` returns the bridge to the kernel default.
- */
-export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, hadMtu: boolean): PlanStep[] {
+/** What the previous inputs managed, which observation alone cannot tell. */
+export interface NetworkPrevious {
+  /** Whether they set an MTU, so removing `mtu` returns the bridge to the kernel default. */
+  mtuManaged: boolean;
+  routes: DesiredRoute[];
+}
+
+/** In-place update: only what differs from the observed bridge and its routes, never taking the bridge down. */
+export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes: readonly ObservedRoute[], previous: NetworkPrevious): PlanStep[] {
   const name = d.name;
   const steps: PlanStep[] = [];
   if (link.alias !== OWNER_ALIAS) steps.push(step({ op: "linkSetAlias", name, alias: OWNER_ALIAS }, { op: "linkSetAlias", name, alias: link.alias ?? "" }));
   if (link.mac !== undefined && link.mac !== d.mac) steps.push(step({ op: "linkSetAddress", name, mac: d.mac }, { op: "linkSetAddress", name, mac: link.mac }));
-  const mtu = d.mtu ?? (hadMtu ? DEFAULT_MTU : undefined);
+  const mtu = d.mtu ?? (previous.mtuManaged ? DEFAULT_MTU : undefined);
   if (mtu !== undefined && mtu !== link.mtu) steps.push(step({ op: "linkSetMtu", name, mtu }, { op: "linkSetMtu", name, mtu: link.mtu }));
   steps.push(...stpSteps(d, link));
+  const routeSteps = planRoutes({ bridge: name, desired: d.routes, managed: previous.routes, observed: routes });
+  steps.push(...routeSteps.removals);
   steps.push(...addressSteps(d, link));
   const vlanFiltering = d.macTableManager === "libvirt";
   if (link.bridge?.vlanFiltering !== undefined && link.bridge.vlanFiltering !== vlanFiltering) {
     steps.push(step({ op: "bridgeSetVlanFiltering", name, on: vlanFiltering }, { op: "bridgeSetVlanFiltering", name, on: !vlanFiltering }));
   }
   if (!link.up) steps.push(step({ op: "linkSetUp", name }, { op: "linkSetDown", name }));
+  steps.push(...routeSteps.additions, ...routeSteps.superseded);
   return steps;
 }
 

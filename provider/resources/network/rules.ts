@@ -3,7 +3,10 @@ import { type IpFamily, addressFamily, effectivePrefix, maxPrefix, netmaskPrefix
 import { interfaceNameProblem, isNameTemplate, nameTemplateProblem } from "../../net/interface-name";
 import { isMulticastMac, parseMac } from "../../net/mac";
 import type { CheckFailure } from "../../schema/check-failures";
-import { isUnknown } from "../../unknown";
+import { containsUnknown, isUnknown } from "../../unknown";
+import { desiredRoute, destinationText, routeKey, sameDestination } from "../route/model";
+import { routeProblem, unreachableGateway } from "../route/rules";
+import { desiredIp } from "./model";
 import type { IpInputs, NetworkInputs } from "./schema";
 
 export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
@@ -37,6 +40,31 @@ export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
       seen.set(key, i);
     });
   }
+  failures.push(...inlineRouteFailures(n));
+  return failures;
+}
+
+/** Every rule of spec §2.1 for the inline routes, with reachability through the network's own addresses. */
+function inlineRouteFailures(n: NetworkInputs): CheckFailure[] {
+  if (isUnknown(n.routes)) return [];
+  const failures: CheckFailure[] = [];
+  const seen = new Map<string, number>();
+  const ipsKnown = !isUnknown(n.ips) && n.ips.every((ip) => ipProblem(ip) === undefined);
+  n.routes.forEach((r, i) => {
+    const problem = routeProblem(r);
+    if (problem) return failures.push({ property: `routes[${i}].${problem.field}`, reason: problem.reason });
+    if (containsUnknown(r)) return;
+    const d = desiredRoute(r);
+    const key = routeKey(d);
+    if (seen.has(key)) return failures.push({ property: `routes[${i}]`, reason: `routes[${seen.get(key)}] already routes ${destinationText(d)} with metric ${d.metric}` });
+    seen.set(key, i);
+    if (!ipsKnown) return;
+    const ips = n.ips as IpInputs[];
+    const own = ips.findIndex((ip) => sameDestination(desiredIp(ip), d));
+    if (own >= 0) return failures.push({ property: `routes[${i}].address`, reason: `${destinationText(d)} is the network's own subnet (ips[${own}]); the kernel already routes it on the bridge` });
+    const unreachable = unreachableGateway(r, ips);
+    if (unreachable) failures.push({ property: `routes[${i}].gateway`, reason: unreachable });
+  });
   return failures;
 }
 

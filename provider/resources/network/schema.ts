@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { connectionSchema } from "../../connection/connection";
 import { unknownOr } from "../../schema/unknown-or";
+import { routeSchema } from "../route/schema";
 
 /** Largest delay whose centiseconds fit the kernel's u32 IFLA_BR_FORWARD_DELAY. */
 export const MAX_DELAY_SECONDS = 42_949_672;
@@ -39,6 +40,7 @@ export const networkArgsSchema = z
     // libvirt: 0 or absent means "leave the kernel's MTU" (spec §1.4).
     mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(0).max(65535, "must be at most 65535")).optional(),
     ips: unknownOr(z.array(ipSchema)).default([]),
+    routes: unknownOr(z.array(routeSchema)).default([]),
   })
   .strict();
 

@@ -28,12 +28,14 @@ describe("parseIpAddr (captured from iproute2 6.1)", () => {
 });
 
 describe("HostSnapshot", () => {
-  const reply = (vlanCapable: string) => `noise\n@@virtnet-snapshot addr\n${fixture}\n@@virtnet-snapshot vlan-filtering\n${vlanCapable}`;
+  const reply = (vlanCapable: string) =>
+    `noise\n@@virtnet-snapshot addr\n${fixture}\n@@virtnet-snapshot route4\n[]\n@@virtnet-snapshot route6\n[]\n@@virtnet-snapshot vlan-filtering\n${vlanCapable}`;
 
   it("trusts vlan_filtering only for bridges whose sysfs attribute exists (netlink reports 0 without kernel support)", () => {
     expect(HostSnapshot.parse(reply("")).link("virbr7")?.bridge?.vlanFiltering).toBeUndefined();
     expect(HostSnapshot.parse(reply("virbr7\n")).link("virbr7")?.bridge?.vlanFiltering).toBe(false);
   });
   it("fails clearly when the reply is cut short", () => expect(() => HostSnapshot.parse("@@virtnet-snapshot addr\n[]")).toThrow(/no complete observation/));
-  it("takes the whole host in one command", () => expect(SNAPSHOT_SCRIPT.match(/\bip -j/g)).toHaveLength(1));
+  it("observes links with addresses and both main route tables, nothing more", () =>
+    expect(SNAPSHOT_SCRIPT.match(/\bip -j[^;\n]*/g)).toEqual(["ip -j -d addr show", "ip -j -d -4 route show table main", "ip -j -d -6 route show table main 2>/dev/null || echo '[]'"]));
 });

@@ -103,3 +103,46 @@ describe("Network check: canonical inputs", () => {
     expect(JSON.stringify(inputs, (_k, v) => (v === undefined ? "UNDEF" : v))).not.toContain("UNDEF");
   });
 });
+
+describe("Network check: inline routes", () => {
+  const ips = [{ address: "192.168.122.1", prefix: 24 }, { address: "2001:db8:ac10:fd01::1", prefix: 64, family: "ipv6" }];
+  const routed = (routes: unknown[]) => args({ ips, routes });
+
+  it("accepts libvirt's routed network and defaults the metric to 1", () => {
+    const { inputs, failures } = checkNetwork({}, routed([
+      { address: "192.168.222.0", netmask: "255.255.255.0", gateway: "192.168.122.10" },
+      { address: "2001:db8:ac10:fc00::", prefix: 64, family: "ipv6", gateway: "2001:db8:ac10:fd01::1:24" },
+    ]));
+    expect(failures).toEqual([]);
+    expect((inputs.routes as Array<{ metric: number }>).map((r) => r.metric)).toEqual([1, 1]);
+  });
+  it("names the route's property for a rule of spec §2.1", () =>
+    expectFailure(routed([{ address: "192.168.222.1", prefix: 24, gateway: "192.168.122.10" }]), "routes[0].address", /not a network address/));
+  it("rejects metric 0, as libvirt does", () =>
+    expectFailure(routed([{ address: "192.168.222.0", prefix: 24, gateway: "192.168.122.10", metric: 0 }]), "routes[0].metric", /at least 1/));
+  it("requires a gateway", () => expectFailure(routed([{ address: "192.168.222.0", prefix: 24 }]), "routes[0].gateway", /is required/));
+  it("rejects an unreachable gateway", () =>
+    expectFailure(routed([{ address: "192.168.222.0", prefix: 24, gateway: "192.168.99.1" }]), "routes[0].gateway", /unreachable static route gateway '192.168.99.1'/));
+  it("rejects a route to the network's own subnet", () =>
+    expectFailure(routed([{ address: "192.168.122.0", prefix: 24, gateway: "192.168.122.10" }]), "routes[0].address", /network's own subnet \(ips\[0\]\)/));
+  it("rejects the same destination and metric twice", () =>
+    expectFailure(
+      routed([
+        { address: "10.8.0.0", prefix: 16, gateway: "192.168.122.10" },
+        { address: "10.8.0.0", netmask: "255.255.0.0", gateway: "192.168.122.11" },
+      ]),
+      "routes[1]",
+      /routes\[0\] already routes 10.8.0.0\/16 with metric 1/,
+    ));
+  it("allows the same destination with another metric", () =>
+    expect(failuresOf(routed([
+      { address: "10.8.0.0", prefix: 16, gateway: "192.168.122.10" },
+      { address: "10.8.0.0", prefix: 16, gateway: "192.168.122.11", metric: 2 },
+    ]))).toEqual([]));
+  it("defers reachability while the network's addresses are unknown", () =>
+    expect(failuresOf(args({ ips: UNKNOWN, routes: [{ address: "10.8.0.0", prefix: 16, gateway: "192.168.99.1" }] }))).toEqual([]));
+  it("canonicalizes route addresses and gateways", () => {
+    const { inputs } = checkNetwork({}, routed([{ address: "2001:DB8:AC10:FC00::", prefix: 64, family: "ipv6", gateway: "2001:db8:ac10:fd01:0::1:24" }]));
+    expect(inputs.routes).toEqual([{ address: "2001:db8:ac10:fc00::", prefix: 64, family: "ipv6", gateway: "2001:db8:ac10:fd01::1:24", metric: 1 }]);
+  });
+});

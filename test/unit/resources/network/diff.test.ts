@@ -13,6 +13,7 @@ const olds: NetworkOutputs = {
   bridge: { name: "virbr10", stp: true, delay: 0 },
   mac: "52:54:00:00:00:01",
   ips: [{ address: "192.168.100.1", prefix: 24 }],
+  routes: [],
   substitutions: [],
 };
 

@@ -15,10 +15,13 @@ const desired: NetworkDesired = {
     { family: "ipv4", address: "192.168.100.1", prefix: 24 },
     { family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64 },
   ],
+  routes: [],
 };
 
 const observed = OBSERVED_BRIDGE;
 
+const kept = { mtuManaged: true, routes: [] };
+const unmanagedMtu = { mtuManaged: false, routes: [] };
 const ops = (steps: ReturnType<typeof planNetworkCreate>) => steps.map((s) => s.operation);
 
 describe("Network planner", () => {
@@ -28,6 +31,35 @@ describe("Network planner", () => {
   it("creates an isolated IPv4-only kernel-mode network with IPv6 disabled on the bridge", async () => {
     const plain: NetworkDesired = { ...desired, mtu: undefined, macTableManager: "kernel", stp: false, delaySeconds: 3, ips: [desired.ips[0]] };
     await expect(renderApplyScript(planNetworkCreate(plain))).toMatchFileSnapshot("../../golden/network-create-kernel-mode.sh");
+  });
+  it("adds inline routes after the bridge is up, in the same script", async () => {
+    const routed: NetworkDesired = {
+      ...desired,
+      macTableManager: "kernel",
+      routes: [
+        { family: "ipv4", address: "192.168.222.0", prefix: 24, gateway: "192.168.100.10", metric: 1 },
+        { family: "ipv6", address: "2001:db8:ac10:fc00::", prefix: 64, gateway: "2001:db8:ac10:fd01::1:24", metric: 2 },
+      ],
+    };
+    await expect(renderApplyScript(planNetworkCreate(routed))).toMatchFileSnapshot("../../golden/network-create-routed.sh");
+  });
+  it("orders a routed update: old destinations out, addresses, new routes, superseded metrics last", () => {
+    const oldRoute = { family: "ipv4" as const, address: "10.1.0.0", prefix: 16, gateway: "192.168.100.10", metric: 1 };
+    const keptRoute = { family: "ipv4" as const, address: "10.2.0.0", prefix: 16, gateway: "192.168.100.10", metric: 1 };
+    const seenRoute = (r: typeof oldRoute) => ({ ...r, dev: "virbr10", protocol: "static", type: "unicast" });
+    const next: NetworkDesired = {
+      ...desired,
+      ips: [...desired.ips, { family: "ipv4", address: "172.20.0.1", prefix: 16 }],
+      routes: [{ ...keptRoute, metric: 5 }, { family: "ipv4", address: "10.3.0.0", prefix: 16, gateway: "172.20.0.9", metric: 1 }],
+    };
+    const steps = planNetworkUpdate(next, observed, [seenRoute(oldRoute), seenRoute(keptRoute)], { mtuManaged: true, routes: [oldRoute, keptRoute] });
+    expect(ops(steps).map((o) => `${o.op}${"address" in o ? ` ${o.address}` : ""}${"metric" in o ? ` m${o.metric}` : ""}`)).toEqual([
+      "routeDel 10.1.0.0 m1",
+      "addrAdd 172.20.0.1",
+      "routeAdd 10.2.0.0 m5",
+      "routeAdd 10.3.0.0 m1",
+      "routeDel 10.2.0.0 m1",
+    ]);
   });
   it("undoes a failed create by deleting the bridge alone", () => {
     const undo = planNetworkCreate(desired).flatMap((s) => s.undo);
@@ -40,24 +72,24 @@ describe("Network planner", () => {
     ]);
   });
   it("plans nothing for a bridge that matches, including STP's clamped 2 s delay and kernel link-local addresses", () => {
-    expect(planNetworkUpdate(desired, observed, true)).toEqual([]);
+    expect(planNetworkUpdate(desired, observed, [], kept)).toEqual([]);
   });
   it("changes only the MTU when only the MTU differs", () => {
-    expect(ops(planNetworkUpdate({ ...desired, mtu: 1400 }, observed, true))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1400 }]);
+    expect(ops(planNetworkUpdate({ ...desired, mtu: 1400 }, observed, [], kept))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1400 }]);
   });
   it("returns the MTU to the kernel default when a managed mtu is removed", () => {
-    expect(ops(planNetworkUpdate({ ...desired, mtu: undefined }, observed, true))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1500 }]);
-    expect(planNetworkUpdate({ ...desired, mtu: undefined }, observed, false)).toEqual([]);
+    expect(ops(planNetworkUpdate({ ...desired, mtu: undefined }, observed, [], kept))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1500 }]);
+    expect(planNetworkUpdate({ ...desired, mtu: undefined }, observed, [], unmanagedMtu)).toEqual([]);
   });
   it("turns STP off before setting a delay below 2 s", () => {
-    expect(ops(planNetworkUpdate({ ...desired, stp: false }, observed, true))).toEqual([
+    expect(ops(planNetworkUpdate({ ...desired, stp: false }, observed, [], kept))).toEqual([
       { op: "bridgeSetStp", name: "virbr10", on: false },
       { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 0 },
     ]);
   });
   it("sets the delay before turning STP on", () => {
     const off = { ...observed, bridge: { forwardDelayCentiseconds: 0, stpOn: false, vlanFiltering: true } };
-    expect(ops(planNetworkUpdate({ ...desired, delaySeconds: 4 }, off, true))).toEqual([
+    expect(ops(planNetworkUpdate({ ...desired, delaySeconds: 4 }, off, [], kept))).toEqual([
       { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 400 },
       { op: "bridgeSetStp", name: "virbr10", on: true },
     ]);
@@ -66,13 +98,13 @@ describe("Network planner", () => {
     expect(effectiveForwardDelayCentiseconds(true, 0)).toBe(200);
     expect(effectiveForwardDelayCentiseconds(true, 45)).toBe(3000);
     expect(effectiveForwardDelayCentiseconds(false, 0)).toBe(0);
-    expect(ops(planNetworkUpdate({ ...desired, delaySeconds: 40 }, observed, true))).toEqual([
+    expect(ops(planNetworkUpdate({ ...desired, delaySeconds: 40 }, observed, [], kept))).toEqual([
       { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 3000 },
     ]);
   });
   it("removes addresses before adding, and enables IPv6 before adding the first IPv6 address", () => {
     const v4only = { ...observed, addresses: [{ family: "ipv4" as const, address: "192.168.100.1", prefix: 16, scope: "global" }] };
-    expect(ops(planNetworkUpdate(desired, v4only, true))).toEqual([
+    expect(ops(planNetworkUpdate(desired, v4only, [], kept))).toEqual([
       { op: "addrDel", name: "virbr10", family: "ipv4", address: "192.168.100.1", prefix: 16 },
       { op: "ipv6Sysctl", name: "virbr10", key: "disable_ipv6", value: 0 },
       { op: "addrAdd", name: "virbr10", family: "ipv4", address: "192.168.100.1", prefix: 24 },
@@ -80,21 +112,21 @@ describe("Network planner", () => {
     ]);
   });
   it("disables IPv6 on the bridge after its last IPv6 address goes", () => {
-    expect(ops(planNetworkUpdate({ ...desired, ips: [desired.ips[0]] }, observed, true))).toEqual([
+    expect(ops(planNetworkUpdate({ ...desired, ips: [desired.ips[0]] }, observed, [], kept))).toEqual([
       { op: "addrDel", name: "virbr10", family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64 },
       { op: "ipv6Sysctl", name: "virbr10", key: "disable_ipv6", value: 1 },
     ]);
   });
   it("switches vlan_filtering with macTableManager where the kernel supports it, and leaves it where it does not", () => {
-    expect(ops(planNetworkUpdate({ ...desired, macTableManager: "kernel" }, observed, true))).toEqual([
+    expect(ops(planNetworkUpdate({ ...desired, macTableManager: "kernel" }, observed, [], kept))).toEqual([
       { op: "bridgeSetVlanFiltering", name: "virbr10", on: false },
     ]);
     const unsupported = { ...observed, bridge: { ...observed.bridge!, vlanFiltering: undefined } };
-    expect(planNetworkUpdate(desired, unsupported, true)).toEqual([]);
+    expect(planNetworkUpdate(desired, unsupported, [], kept)).toEqual([]);
   });
   it("repairs drift: MAC, link down, and a missing ownership marker", () => {
     const drifted = { ...observed, mac: "52:54:00:99:99:99", up: false, alias: undefined };
-    expect(ops(planNetworkUpdate(desired, drifted, true))).toEqual([
+    expect(ops(planNetworkUpdate(desired, drifted, [], kept))).toEqual([
       { op: "linkSetAlias", name: "virbr10", alias: "virtnet" },
       { op: "linkSetAddress", name: "virbr10", mac: "52:54:00:12:34:56" },
       { op: "linkSetUp", name: "virbr10" },
@@ -102,6 +134,6 @@ describe("Network planner", () => {
   });
   it("gives every in-place step an inverse for rollback", () => {
     const drifted = { ...observed, mac: "52:54:00:99:99:99", mtu: 1500, up: false };
-    for (const s of planNetworkUpdate({ ...desired, stp: false }, drifted, true)) expect(s.undo.length, s.operation.op).toBeGreaterThan(0);
+    for (const s of planNetworkUpdate({ ...desired, stp: false }, drifted, [], kept)) expect(s.undo.length, s.operation.op).toBeGreaterThan(0);
   });
 });

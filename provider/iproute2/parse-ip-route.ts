@@ -1,0 +1,53 @@
+// Parses `ip -j -d route show table main` (either family) strictly about the fields virtnet uses.
+import { z } from "zod";
+import { normalizeAddress, type IpFamily } from "../net/ip-address";
+
+const route = z.object({
+  type: z.string().optional(),
+  dst: z.string(),
+  gateway: z.string().optional(),
+  dev: z.string().optional(),
+  protocol: z.string().optional(),
+  metric: z.number().int().optional(),
+});
+
+export interface ObservedRoute {
+  family: IpFamily;
+  address: string;
+  prefix: number;
+  gateway?: string;
+  dev: string;
+  protocol?: string;
+  metric: number;
+  type: string;
+}
+
+export function parseIpRoute(json: string, family: IpFamily): ObservedRoute[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(json.trim() === "" ? "[]" : json);
+  } catch {
+    throw new Error(`'ip -j route show' printed something that is not JSON: ${json.slice(0, 200)}`);
+  }
+  const parsed = z.array(route).safeParse(data);
+  if (!parsed.success) throw new Error(`'ip -j route show' printed JSON of an unexpected shape: ${parsed.error.issues[0]?.message}`);
+  const hostPrefix = family === "ipv4" ? 32 : 128;
+  return parsed.data.flatMap((r): ObservedRoute[] => {
+    // Multipath routes have no single device; virtnet never makes them and never matches them.
+    if (r.dev === undefined) return [];
+    const [address, prefix] = r.dst === "default" ? [family === "ipv4" ? "0.0.0.0" : "::", "0"] : r.dst.split("/");
+    return [
+      {
+        family,
+        address: normalizeAddress(address),
+        prefix: prefix === undefined ? hostPrefix : Number(prefix),
+        gateway: r.gateway === undefined ? undefined : normalizeAddress(r.gateway),
+        dev: r.dev,
+        protocol: r.protocol,
+        // IPv4 routes of metric 0 print no metric.
+        metric: r.metric ?? 0,
+        type: r.type ?? "unicast",
+      },
+    ];
+  });
+}

@@ -1,0 +1,56 @@
+// Route domain model: a <route> reduced to what the kernel holds, and matching against observed routes.
+import { addressFamily, effectivePrefix, networkAddress, normalizeAddress, type IpFamily } from "../../net/ip-address";
+import type { ObservedRoute } from "../../iproute2/parse-ip-route";
+import type { RouteInputs } from "./schema";
+
+export interface DesiredRoute {
+  family: IpFamily;
+  /** Network address of the destination (host bits clear). */
+  address: string;
+  prefix: number;
+  gateway: string;
+  metric: number;
+}
+
+/** virNetDevIPRouteGetPrefix / GetMetric: the prefix the kernel gets, and metric 1 when absent (spec §2.2). */
+export function desiredRoute(r: RouteInputs): DesiredRoute {
+  const address = r.address as string;
+  return {
+    family: (r.family as IpFamily | undefined) ?? "ipv4",
+    address: normalizeAddress(address),
+    prefix: effectivePrefix(address, r.prefix as number | undefined, r.netmask as string | undefined)!,
+    gateway: normalizeAddress(r.gateway as string),
+    metric: r.metric as number,
+  };
+}
+
+/** The kernel's identity of a route in the main table: family, destination, metric. */
+export function routeKey(r: { family: IpFamily; address: string; prefix: number; metric: number }): string {
+  return `${destinationText(r)} metric ${r.metric}`;
+}
+
+export function destinationText(r: { family: IpFamily; address: string; prefix: number }): string {
+  return r.prefix === 0 ? `default (${r.family})` : `${r.address}/${r.prefix}`;
+}
+
+export function sameDestination(a: { family: IpFamily; address: string; prefix: number }, b: { family: IpFamily; address: string; prefix: number }): boolean {
+  return a.family === b.family && a.prefix === b.prefix && networkAddress(a.address, a.prefix) === networkAddress(b.address, b.prefix);
+}
+
+/** A route as `ip route` prints it, to name an existing route in an error. */
+export function describeObservedRoute(r: ObservedRoute): string {
+  const dst = r.prefix === 0 ? "default" : `${r.address}/${r.prefix}`;
+  return [dst, r.gateway && `via ${r.gateway}`, `dev ${r.dev}`, r.protocol && `proto ${r.protocol}`, `metric ${r.metric}`].filter(Boolean).join(" ");
+}
+
+/** A desired route in the user's form when the kernel agrees with it, else as observed (preserve intent). */
+export function routeOutputs(previous: RouteInputs, observed: ObservedRoute): RouteInputs {
+  const out: RouteInputs = { ...previous };
+  out.gateway = observed.gateway === normalizeAddress(previous.gateway as string) ? previous.gateway : (observed.gateway ?? "");
+  out.metric = observed.metric;
+  return out;
+}
+
+export function routeFamilyOf(address: string): IpFamily | undefined {
+  return addressFamily(address);
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import type { ObservedRoute } from "../../../../provider/iproute2/parse-ip-route";
+import { renderOperation } from "../../../../provider/iproute2/render-operation";
+import type { DesiredRoute } from "../../../../provider/resources/route/model";
+import { allRouteSteps, planRoutes, routeCollisions } from "../../../../provider/resources/route/plan";
+
+const r1: DesiredRoute = { family: "ipv4", address: "192.168.222.0", prefix: 24, gateway: "192.168.122.10", metric: 1 };
+const r6: DesiredRoute = { family: "ipv6", address: "2001:db8:ac10:fc00::", prefix: 64, gateway: "2001:db8:ac10:fd01::1:24", metric: 1 };
+const dflt: DesiredRoute = { family: "ipv4", address: "0.0.0.0", prefix: 0, gateway: "192.168.122.1", metric: 1 };
+const seen = (r: DesiredRoute, extra: Partial<ObservedRoute> = {}): ObservedRoute => ({ ...r, dev: "virbr1", protocol: "static", type: "unicast", ...extra });
+const argv = (steps: ReturnType<typeof allRouteSteps>) => steps.map((s) => renderOperation(s.operation).argv.join(" "));
+
+describe("route rendering (design §4: proto static, metric always given)", () => {
+  it("renders libvirt's dhcp6host-routed-network routes and the default route", () => {
+    expect(argv(planRoutes({ bridge: "virbr1", desired: [r1, r6, dflt], managed: [], observed: [] }).additions)).toEqual([
+      "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 1",
+      "ip -6 route add 2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr1 proto static metric 1",
+      "ip route add default via 192.168.122.1 dev virbr1 proto static metric 1",
+    ]);
+  });
+});
+
+describe("route planner", () => {
+  it("does nothing when the routes are in place", () => {
+    expect(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r1, r6], managed: [r1, r6], observed: [seen(r1), seen(r6)] }))).toEqual([]);
+  });
+  it("changes a gateway atomically with ip route replace", () => {
+    const moved = { ...r1, gateway: "192.168.122.20" };
+    expect(argv(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [moved], managed: [r1], observed: [seen(r1)] })))).toEqual([
+      "ip route replace 192.168.222.0/24 via 192.168.122.20 dev virbr1 proto static metric 1",
+    ]);
+  });
+  it("changes a metric by adding the new route before deleting the old one", () => {
+    const plan = planRoutes({ bridge: "virbr1", desired: [{ ...r1, metric: 7 }], managed: [r1], observed: [seen(r1)] });
+    expect(argv(allRouteSteps(plan))).toEqual([
+      "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 7",
+      "ip route del 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 1",
+    ]);
+    expect(plan.superseded).toHaveLength(1);
+  });
+  it("removes a route no longer wanted early, before address changes, and only if it is still there", () => {
+    expect(argv(planRoutes({ bridge: "virbr1", desired: [], managed: [r1, r6], observed: [seen(r1)] }).removals)).toEqual([
+      "ip route del 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 1",
+    ]);
+  });
+  it("re-adds a route deleted by hand (drift)", () => {
+    expect(argv(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r1], managed: [r1], observed: [] })))).toEqual([
+      "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 1",
+    ]);
+  });
+  it("leaves routes it does not manage alone", () => {
+    const foreign = seen({ ...r1, address: "10.9.0.0", prefix: 16 });
+    expect(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r1], managed: [r1], observed: [seen(r1), foreign] }))).toEqual([]);
+  });
+  it("undoes each step with its inverse", () => {
+    const steps = allRouteSteps(planRoutes({ bridge: "virbr1", desired: [{ ...r1, metric: 7 }, r6], managed: [r1], observed: [seen(r1)] }));
+    expect(steps.map((s) => s.undo.map((u) => u.op))).toEqual([["routeDel"], ["routeDel"], ["routeAdd"]]);
+  });
+});
+
+describe("route collisions (spec §2.3, reported instead of skipped)", () => {
+  const label = () => "routes[0]";
+  it("names the host's existing route to the same destination, on any device or metric", () => {
+    const existing = seen({ ...r1, gateway: "10.0.0.1" }, { dev: "eth0", metric: 100 });
+    expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [existing] }, label)).toEqual([
+      "routes[0] to 192.168.222.0/24 collides with the host's existing route '192.168.222.0/24 via 10.0.0.1 dev eth0 proto static metric 100'; remove that route or choose another destination",
+    ]);
+  });
+  it("catches the host's existing default route", () => {
+    const existing: ObservedRoute = { family: "ipv4", address: "0.0.0.0", prefix: 0, gateway: "198.18.0.1", dev: "uplink0", protocol: "boot", metric: 0, type: "unicast" };
+    expect(routeCollisions({ bridge: "virbr1", desired: [dflt], managed: [], observed: [existing] }, label)[0]).toMatch(/to default \(ipv4\) collides with .*'default via 198.18.0.1 dev uplink0 proto boot metric 0'/);
+  });
+  it("catches a connected subnet the kernel routes", () => {
+    const connected: ObservedRoute = { family: "ipv4", address: "192.168.222.0", prefix: 24, dev: "eth1", protocol: "kernel", metric: 0, type: "unicast" };
+    expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [connected] }, label)[0]).toMatch(/192.168.222.0\/24 dev eth1 proto kernel metric 0/);
+  });
+  it("ignores the routes the resource itself manages (a metric change)", () => {
+    expect(routeCollisions({ bridge: "virbr1", desired: [{ ...r1, metric: 7 }], managed: [r1], observed: [seen(r1)] }, label)).toEqual([]);
+  });
+  it("does not compare families", () => {
+    const v6default: ObservedRoute = { family: "ipv6", address: "::", prefix: 0, gateway: "fe80::1", dev: "eth0", protocol: "ra", metric: 1024, type: "unicast" };
+    expect(routeCollisions({ bridge: "virbr1", desired: [dflt], managed: [], observed: [v6default] }, label)).toEqual([]);
+  });
+});
