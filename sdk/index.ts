@@ -1,3 +1,4 @@
 // pulumi-virtnet: libvirt-style virtual networks (Linux bridges) managed over SSH.
-export { Network, type NetworkArgs, type BridgeArgs, type IpArgs, type Bridge, type Ip, type Substitution } from "./network";
+export { Network, type NetworkArgs, type BridgeArgs, type IpArgs, type RouteArgs, type Bridge, type Ip, type Route, type Substitution } from "./network";
+export { StaticRoute, type StaticRouteArgs } from "./static-route";
 export type { ConnectionArgs, Connection } from "./connection";

@@ -32,6 +32,29 @@ export interface NetworkArgs {
   /** Bridge MTU in bytes. Absent or 0: the kernel's. */
   mtu?: pulumi.Input<number>;
   ips?: pulumi.Input<pulumi.Input<IpArgs>[]>;
+  /** Static routes through the bridge (libvirt's <route>); they change in place. */
+  routes?: pulumi.Input<pulumi.Input<RouteArgs>[]>;
+}
+
+export interface RouteArgs {
+  /** Destination network address (host bits clear), or 0.0.0.0 / :: for the default route. */
+  address: pulumi.Input<string>;
+  prefix?: pulumi.Input<number>;
+  netmask?: pulumi.Input<string>;
+  family?: pulumi.Input<"ipv4" | "ipv6">;
+  /** Next hop, directly reachable in one of the network's subnets. */
+  gateway: pulumi.Input<string>;
+  /** Default 1. */
+  metric?: pulumi.Input<number>;
+}
+
+export interface Route {
+  address: string;
+  prefix?: number;
+  netmask?: string;
+  family?: "ipv4" | "ipv6";
+  gateway: string;
+  metric: number;
 }
 
 export interface Bridge {
@@ -56,12 +79,15 @@ export interface Substitution {
   reason: string;
 }
 
+const NETWORK_OUTPUTS = { bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, substitutions: undefined, schemaVersion: undefined };
+
 export class Network extends pulumi.dynamic.Resource {
   declare readonly connection: pulumi.Output<Connection>;
   declare readonly bridge: pulumi.Output<Bridge>;
   declare readonly mac: pulumi.Output<string>;
   declare readonly mtu: pulumi.Output<number | undefined>;
   declare readonly ips: pulumi.Output<Ip[]>;
+  declare readonly routes: pulumi.Output<Route[]>;
   declare readonly substitutions: pulumi.Output<Substitution[]>;
   declare readonly schemaVersion: pulumi.Output<number>;
 
@@ -69,8 +95,9 @@ export class Network extends pulumi.dynamic.Resource {
     super(
       providerShim("network"),
       name,
-      // The whole connection is a secret: it carries credentials, and state must keep it for delete.
-      { substitutions: undefined, schemaVersion: undefined, ...args, connection: pulumi.secret(args.connection) },
+      // Every output must be a key here to exist on the resource, even when the user leaves it out. The whole
+      // connection is a secret: it carries credentials, and state must keep it for delete.
+      { ...NETWORK_OUTPUTS, ...args, connection: pulumi.secret(args.connection) },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
       "virtnet",
       "Network",

@@ -1,6 +1,7 @@
 // The `connection` input: how to reach a host over SSH. Credentials are secrets (design §2, §5).
 import { z } from "zod";
 import { unknownOr } from "../schema/unknown-or";
+import { isUnknown } from "../unknown";
 
 const HOST = /^[A-Za-z0-9.:_-]+$/;
 const USER = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
@@ -66,6 +67,11 @@ export interface Connection {
 export function connectionSecrets(c: Partial<Connection> | undefined): string[] {
   if (!c) return [];
   return [c.privateKey, c.passphrase, c.password].filter((s): s is string => typeof s === "string" && s.length > 0);
+}
+
+/** Whether a connection now points at another host, which replaces every resource on it (unknown counts as changed). */
+export function connectionHostChanged(previous: ConnectionInputs, next: ConnectionInputs | string): boolean {
+  return typeof next === "string" || typeof next.host !== "string" || isUnknown(next.host) || next.host !== previous.host;
 }
 
 /** How users and error messages name a host. */

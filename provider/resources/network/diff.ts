@@ -3,6 +3,7 @@ import { DEFAULT_BRIDGE_TEMPLATE, type NetworkOutputs } from "./model";
 import type { NetworkInputs } from "./schema";
 import { isNameTemplate, nameMatchesTemplate } from "../../net/interface-name";
 import { containsUnknown, isUnknown } from "../../unknown";
+import { connectionHostChanged } from "../../connection/connection";
 
 export interface DiffResult {
   changes: boolean;
@@ -24,7 +25,7 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
 const POLICY: FieldPolicy[] = [
   {
     property: "connection",
-    replaces: (o, n) => isUnknown(n.connection) || isUnknown(n.connection.host) || n.connection.host !== o.connection.host,
+    replaces: (o, n) => connectionHostChanged(o.connection, n.connection),
     changed: (o, n) => !same(o.connection, n.connection),
   },
   {

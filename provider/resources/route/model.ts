@@ -1,5 +1,5 @@
 // Route domain model: a <route> reduced to what the kernel holds, and matching against observed routes.
-import { addressFamily, effectivePrefix, networkAddress, normalizeAddress, type IpFamily } from "../../net/ip-address";
+import { effectivePrefix, networkAddress, normalizeAddress, type IpFamily } from "../../net/ip-address";
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import type { RouteInputs } from "./schema";
 
@@ -44,13 +44,9 @@ export function describeObservedRoute(r: ObservedRoute): string {
 }
 
 /** A desired route in the user's form when the kernel agrees with it, else as observed (preserve intent). */
-export function routeOutputs(previous: RouteInputs, observed: ObservedRoute): RouteInputs {
-  const out: RouteInputs = { ...previous };
+export function routeOutputs<T extends RouteInputs>(previous: T, observed: ObservedRoute): T {
+  const out: T = { ...previous };
   out.gateway = observed.gateway === normalizeAddress(previous.gateway as string) ? previous.gateway : (observed.gateway ?? "");
   out.metric = observed.metric;
   return out;
-}
-
-export function routeFamilyOf(address: string): IpFamily | undefined {
-  return addressFamily(address);
 }

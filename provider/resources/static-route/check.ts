@@ -1,0 +1,43 @@
+// StaticRoute check: the same route rules as Network.routes, with reachability through the Network's addresses.
+import { interfaceNameProblem } from "../../net/interface-name";
+import { failuresFromZod, type CheckFailure } from "../../schema/check-failures";
+import { containsUnknown, isUnknown } from "../../unknown";
+import { canonicalAddress, stripUndefined, type CheckResult } from "../network/check";
+import { desiredIp } from "../network/model";
+import { ipProblem } from "../network/rules";
+import type { IpInputs } from "../network/schema";
+import { desiredRoute, destinationText, sameDestination } from "../route/model";
+import { routeProblem, unreachableGateway } from "../route/rules";
+import type { RouteInputs } from "../route/schema";
+import { staticRouteArgsSchema, type StaticRouteInputs } from "./schema";
+
+/** Rules that need the network's addresses: reachability and "not the network's own subnet". */
+export function routeAgainstNetworkFailures(r: RouteInputs, ips: IpInputs[], prefix: string): CheckFailure[] {
+  if (containsUnknown(r) || ips.some((ip) => containsUnknown(ip) || ipProblem(ip) !== undefined)) return [];
+  const d = desiredRoute(r);
+  const own = ips.findIndex((ip) => sameDestination(desiredIp(ip), d));
+  if (own >= 0) return [{ property: `${prefix}address`, reason: `${destinationText(d)} is the network's own subnet; the kernel already routes it on the bridge` }];
+  const unreachable = unreachableGateway(r, ips);
+  return unreachable ? [{ property: `${prefix}gateway`, reason: unreachable }] : [];
+}
+
+export function staticRouteRuleFailures(n: StaticRouteInputs): CheckFailure[] {
+  if (!isUnknown(n.bridge)) {
+    const problem = interfaceNameProblem(n.bridge);
+    if (problem) return [{ property: "bridge", reason: problem }];
+  }
+  const problem = routeProblem(n);
+  if (problem) return [{ property: problem.field, reason: problem.reason }];
+  if (n.networkIps === undefined || isUnknown(n.networkIps)) return [];
+  return routeAgainstNetworkFailures(n, n.networkIps, "");
+}
+
+export function checkStaticRoute(_olds: Record<string, unknown>, news: Record<string, unknown>): CheckResult {
+  const { __provider: _ignored, ...args } = news;
+  const parsed = staticRouteArgsSchema.safeParse(args);
+  if (!parsed.success) return { inputs: news, failures: failuresFromZod(parsed.error) };
+  const failures = staticRouteRuleFailures(parsed.data);
+  if (failures.length > 0) return { inputs: news, failures };
+  const n = parsed.data;
+  return { inputs: stripUndefined({ ...n, address: canonicalAddress(n.address), gateway: canonicalAddress(n.gateway) }) as unknown as Record<string, unknown>, failures: [] };
+}

@@ -1,0 +1,23 @@
+// StaticRoute inputs: a <route> on a bridge, plus the network's addresses when it is attached to a Network.
+import { z } from "zod";
+import { connectionSchema } from "../../connection/connection";
+import { unknownOr } from "../../schema/unknown-or";
+import { ipSchema } from "../network/schema";
+import { routeFields } from "../route/schema";
+
+export const staticRouteArgsSchema = z
+  .object({
+    connection: unknownOr(connectionSchema),
+    /** The bridge the route goes through (a Network's bridge, or an existing host bridge). */
+    bridge: unknownOr(z.string({ error: "is required (the bridge name, or pass a Network as network)" })),
+    /** The Network's addresses, for gateway reachability at preview; absent for a bridge virtnet does not manage. */
+    networkIps: unknownOr(z.array(ipSchema)).optional(),
+    ...routeFields,
+  })
+  .strict();
+
+export type StaticRouteInputs = z.output<typeof staticRouteArgsSchema>;
+
+export const STATIC_ROUTE_SCHEMA_VERSION = 1;
+
+export type StaticRouteOutputs = StaticRouteInputs & { schemaVersion: number };
