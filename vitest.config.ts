@@ -12,6 +12,8 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
+          // Installs pulumi-virtnet from its npm pack tarball once for all e2e files.
+          globalSetup: ["test/e2e/install-virtnet.ts"],
           expect: { requireAssertions: true },
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 240_000,

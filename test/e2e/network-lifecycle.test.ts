@@ -1,20 +1,18 @@
 // Engine-faithful lifecycle of the example network (design §6): the package is installed from its npm pack
 // tarball into a fresh folder, the program runs under Pulumi's mocks, and Pulumi's own dynamic-provider
 // plugin applies it over SSH to a sandbox host.
-import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_LAB, defineLab, type LabOptions } from "../../examples/sandbox/lab";
-import { Engine, installPackage, type EngineResult, type Program } from "./harness";
+import { Engine, type EngineResult, type Program } from "./harness";
+import { installedVirtnet } from "./virtnet-package";
 import { createSandbox, type Sandbox } from "../support/sandbox";
 
-const REPO = path.resolve(__dirname, "../..");
 let sb: Sandbox;
 let engine: Engine;
 
 beforeAll(async () => {
-  const [pkg, sandbox] = await Promise.all([installPackage(REPO), createSandbox()]);
-  sb = sandbox;
-  engine = new Engine({ pkg, packageName: "pulumi-virtnet" });
+  sb = await createSandbox();
+  engine = new Engine({ pkg: installedVirtnet(), packageName: "pulumi-virtnet" });
 });
 afterAll(async () => {
   await engine?.destroy().catch(() => undefined);

@@ -1,5 +1,5 @@
 export { Engine, type EngineOptions } from "./engine";
-export { installPackage, type InstallOptions } from "./install-package";
+export { installPackage, installedAt, type InstallOptions } from "./install-package";
 export { isSecret, makeSecret, stripSecrets } from "./secrets";
 export { UNKNOWN, containsUnknowns, isUnknown } from "./unknown";
 export type {

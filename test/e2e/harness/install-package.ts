@@ -53,6 +53,11 @@ async function doInstall(packageDir: string, options: InstallOptions): Promise<I
     dir,
   );
   fs.rmSync(packDir, { recursive: true, force: true });
+  return installedAt(dir);
+}
+
+/** An installation made earlier (for example by a test run's global setup), by its folder. */
+export function installedAt(dir: string): InstalledPackage {
   const req = createRequire(path.join(dir, "package.json"));
   return { dir, require: <T>(id: string) => req(id) as T };
 }
