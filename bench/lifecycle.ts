@@ -8,6 +8,8 @@ import { createSandbox, type Sandbox } from "../test/support/sandbox";
 import { SshShell } from "../provider/exec/ssh-shell";
 
 const COUNT = Number(process.env.BENCH_NETWORKS ?? 20);
+const INLINE_ROUTES = 200;
+const STANDALONE_ROUTES = 50;
 const REPO = path.resolve(__dirname, "..");
 
 interface TraceLine {
@@ -71,6 +73,20 @@ async function main(): Promise<void> {
     await phase("noopUp", () => engine.up(program));
     await phase("refresh", () => engine.refresh());
     await phase("destroy", () => engine.destroy());
+    // One network with many inline routes: they go in the create's single apply exec.
+    const inline: Program = ({ pkg: virtnet, pulumi }) => {
+      const routes = Array.from({ length: INLINE_ROUTES }, (_, i) => ({ address: `10.${100 + Math.floor(i / 250)}.${i % 250}.0`, prefix: 24, gateway: "192.168.77.2" }));
+      new virtnet.Network("routed", { connection: { host: sb.host, privateKey: pulumi.secret(sb.privateKey), hostKey: sb.hostKey }, bridge: { name: "routed0" }, ips: [{ address: "192.168.77.1", prefix: 24 }], routes });
+    };
+    await phase(`create1Network${INLINE_ROUTES}InlineRoutes`, () => engine.up(inline));
+    await phase(`destroy1Network${INLINE_ROUTES}InlineRoutes`, () => engine.destroy());
+    // Many StaticRoute resources on one network: concurrent creates share execs (group commit).
+    const standalone: Program = ({ pkg: virtnet, pulumi }) => {
+      const net = new virtnet.Network("routed", { connection: { host: sb.host, privateKey: pulumi.secret(sb.privateKey), hostKey: sb.hostKey }, bridge: { name: "routed0" }, ips: [{ address: "192.168.77.1", prefix: 24 }] });
+      for (let i = 0; i < STANDALONE_ROUTES; i++) new virtnet.StaticRoute(`r${i}`, { network: net, address: `10.200.${i}.0`, prefix: 24, gateway: "192.168.77.2" });
+    };
+    await phase(`create1Network${STANDALONE_ROUTES}StaticRoutes`, () => engine.up(standalone));
+    await phase(`destroy1Network${STANDALONE_ROUTES}StaticRoutes`, () => engine.destroy());
     const roundTrip = await execRoundTripMs(sb);
     console.log(JSON.stringify({ networks: COUNT, host: "sandbox (netns + sshd over veth)", execRoundTripMs: roundTrip, phases }, null, 2));
   } finally {
