@@ -39,12 +39,15 @@ export interface NetworkArgs {
 export interface RouteArgs {
   /** Destination network address (host bits clear), or 0.0.0.0 / :: for the default route. */
   address: pulumi.Input<string>;
+  /** Destination prefix length; give this or netmask for every route but the default route. */
   prefix?: pulumi.Input<number>;
+  /** IPv4 dotted netmask instead of prefix. */
   netmask?: pulumi.Input<string>;
+  /** Required ("ipv6") for IPv6 routes, as in libvirt. */
   family?: pulumi.Input<"ipv4" | "ipv6">;
   /** Next hop, directly reachable in one of the network's subnets. */
   gateway: pulumi.Input<string>;
-  /** Default 1. */
+  /** Route metric, ≥ 1. Default 1. A change adds the new route before removing the old one. */
   metric?: pulumi.Input<number>;
 }
 

@@ -1,26 +1,15 @@
 // StaticRoute: libvirt's <route> as its own resource, on a Network or on an existing host bridge.
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
-import { Network, type Ip } from "./network";
+import { Network, type Ip, type RouteArgs } from "./network";
 import { providerShim } from "./shim";
 
-export interface StaticRouteArgs {
+/** A route's fields as on Network.routes; for a StaticRoute, destination changes replace it and gateway or metric change in place. */
+export interface StaticRouteArgs extends RouteArgs {
   /** The Network the route goes through, or the name of an existing bridge virtnet does not manage. Replaces. */
   network: Network | pulumi.Input<string>;
   /** Defaults to the Network's connection; required when `network` is a bridge name. */
   connection?: pulumi.Input<ConnectionArgs>;
-  /** Destination network address (host bits clear), or 0.0.0.0 / :: for the default route. Replaces. */
-  address: pulumi.Input<string>;
-  /** Destination prefix length; give this or netmask for every route but the default route. Replaces. */
-  prefix?: pulumi.Input<number>;
-  /** IPv4 dotted netmask instead of prefix. Replaces. */
-  netmask?: pulumi.Input<string>;
-  /** Required ("ipv6") for IPv6 routes, as in libvirt. Replaces. */
-  family?: pulumi.Input<"ipv4" | "ipv6">;
-  /** Next hop, directly reachable in one of the network's subnets. Changes in place. */
-  gateway: pulumi.Input<string>;
-  /** Route metric, ≥ 1. Default 1. Changes in place, adding the new route before removing the old one. */
-  metric?: pulumi.Input<number>;
 }
 
 export class StaticRoute extends pulumi.dynamic.Resource {

@@ -6,6 +6,7 @@ import { hostFor } from "../../host/host-pool";
 import type { HostSnapshot } from "../../host/snapshot";
 import { expandNameTemplate, isNameTemplate } from "../../net/interface-name";
 import { PartialFailure, withRedaction } from "../../resource-error";
+import { assertStateVersion } from "../../schema/state-version";
 import { checkNetwork, stripUndefined, type CheckResult } from "./check";
 import { diffNetwork, type DiffResult } from "./diff";
 import {
@@ -67,10 +68,7 @@ function desiredFrom(o: NetworkOutputs): NetworkDesired {
 
 /** Reads state written by this or an older virtnet (design §3: old state must keep loading). */
 export function networkOutputsFromState(props: Props): NetworkOutputs {
-  const version = props.schemaVersion;
-  if (typeof version === "number" && version > NETWORK_SCHEMA_VERSION) {
-    throw new Error(`this state was written by a newer pulumi-virtnet (network schema ${version}); install that version or newer to manage it`);
-  }
+  assertStateVersion(props, NETWORK_SCHEMA_VERSION, "network");
   // State written before inline routes existed has none.
   return { routes: [], ...props } as unknown as NetworkOutputs;
 }

@@ -6,6 +6,7 @@ import { hostFor } from "../../host/host-pool";
 import type { HostSnapshot } from "../../host/snapshot";
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import { withRedaction } from "../../resource-error";
+import { assertStateVersion } from "../../schema/state-version";
 import { stripUndefined, type CheckResult } from "../network/check";
 import type { DiffResult } from "../network/diff";
 import type { IpInputs } from "../network/schema";
@@ -27,9 +28,7 @@ function label(r: StaticRouteInputs, host: Host): string {
 }
 
 function outputsFromState(props: Props): StaticRouteOutputs {
-  if (typeof props.schemaVersion === "number" && props.schemaVersion > STATIC_ROUTE_SCHEMA_VERSION) {
-    throw new Error(`this state was written by a newer pulumi-virtnet (static route schema ${props.schemaVersion}); install that version or newer to manage it`);
-  }
+  assertStateVersion(props, STATIC_ROUTE_SCHEMA_VERSION, "static route");
   return props as unknown as StaticRouteOutputs;
 }
 
