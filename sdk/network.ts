@@ -82,7 +82,7 @@ export interface Substitution {
   reason: string;
 }
 
-const NETWORK_OUTPUTS = { bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, substitutions: undefined, schemaVersion: undefined };
+const NETWORK_OUTPUTS = { bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, up: undefined, substitutions: undefined, schemaVersion: undefined };
 
 export class Network extends pulumi.dynamic.Resource {
   declare readonly connection: pulumi.Output<Connection>;
@@ -91,6 +91,8 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly mtu: pulumi.Output<number | undefined>;
   declare readonly ips: pulumi.Output<Ip[]>;
   declare readonly routes: pulumi.Output<Route[]>;
+  /** Whether the bridge is up, as last observed. */
+  declare readonly up: pulumi.Output<boolean>;
   declare readonly substitutions: pulumi.Output<Substitution[]>;
   declare readonly schemaVersion: pulumi.Output<number>;
 

@@ -2,7 +2,7 @@
 // nothing but a package-name require, resolved at call time from the program's folder.
 import type * as pulumi from "@pulumi/pulumi";
 
-export type ResourceKind = "network" | "staticRoute";
+export type ResourceKind = "network" | "staticRoute" | "guestInterface";
 
 export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

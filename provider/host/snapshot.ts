@@ -1,6 +1,8 @@
 // One observation of a host's network state, taken in one command and shared by every resource (design §3).
 import { parseIpAddr, type ObservedLink } from "../iproute2/parse-ip-addr";
 import { parseIpRoute, type ObservedRoute } from "../iproute2/parse-ip-route";
+import { parseBridgeFdb } from "../iproute2/parse-bridge-fdb";
+import { OWNER_ALIAS } from "../net/owner-alias";
 
 const SECTION = "@@virtnet-snapshot";
 
@@ -12,6 +14,8 @@ export const SNAPSHOT_SCRIPT = [
   `printf '%s\\n' '${SECTION} addr'; ip -j -d addr show`,
   `printf '\\n%s\\n' '${SECTION} route4'; ip -j -d -4 route show table main`,
   `printf '\\n%s\\n' '${SECTION} route6'; ip -j -d -6 route show table main 2>/dev/null || echo '[]'`,
+  // fdb entries only of the bridge ports virtnet made (its alias marker): a busy host's learned table stays out.
+  `printf '\\n%s\\n' '${SECTION} fdb'; for f in /sys/class/net/*/ifalias; do read -r a < "$f" || continue; [ "$a" = ${OWNER_ALIAS} ] || continue; d=\${f%/ifalias}; d=\${d##*/}; [ -d "/sys/class/net/$d/brport" ] || continue; printf '%s ' "$d"; bridge -j fdb show brport "$d"; echo; done`,
   `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
 ].join("\n");
 
@@ -22,6 +26,8 @@ export class HostSnapshot {
     links: ObservedLink[],
     /** Main-table routes of both families. */
     readonly routes: readonly ObservedRoute[] = [],
+    /** Added fdb entries (guest MACs) of virtnet's bridge ports, by port. */
+    readonly fdb: ReadonlyMap<string, readonly string[]> = new Map(),
   ) {
     this.links = new Map(links.map((l) => [l.name, l]));
   }
@@ -45,11 +51,21 @@ export class HostSnapshot {
     const vlan = sections.get("vlan-filtering");
     const route4 = sections.get("route4");
     const route6 = sections.get("route6");
-    if (addr === undefined || vlan === undefined || route4 === undefined || route6 === undefined) throw new Error("the host's reply has no complete observation in it");
+    const fdb = sections.get("fdb");
+    if (addr === undefined || vlan === undefined || route4 === undefined || route6 === undefined || fdb === undefined) throw new Error("the host's reply has no complete observation in it");
     const vlanCapable = new Set(vlan.split("\n").filter(Boolean));
     const links = parseIpAddr(addr).map((l) =>
       l.bridge && !vlanCapable.has(l.name) ? { ...l, bridge: { ...l.bridge, vlanFiltering: undefined } } : l,
     );
-    return new HostSnapshot(links, [...parseIpRoute(route4, "ipv4"), ...parseIpRoute(route6, "ipv6")]);
+    const entries = new Map(
+      fdb
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .map((line) => {
+          const space = line.indexOf(" ");
+          return [line.slice(0, space), parseBridgeFdb(line.slice(space + 1))] as const;
+        }),
+    );
+    return new HostSnapshot(links, [...parseIpRoute(route4, "ipv4"), ...parseIpRoute(route6, "ipv6")], entries);
   }
 }

@@ -23,7 +23,14 @@ const link = z.object({
   address: z.string().optional(),
   ifalias: z.string().optional(),
   master: z.string().optional(),
-  linkinfo: z.object({ info_kind: z.string().optional(), info_data: z.unknown().optional() }).optional(),
+  linkinfo: z
+    .object({
+      info_kind: z.string().optional(),
+      info_data: z.unknown().optional(),
+      info_slave_kind: z.string().optional(),
+      info_slave_data: z.unknown().optional(),
+    })
+    .optional(),
   addr_info: z.array(addrInfo).default([]),
 });
 
@@ -41,6 +48,15 @@ export interface ObservedBridge {
   vlanFiltering?: boolean;
 }
 
+const bridgePortInfo = z.object({ learning: z.boolean(), flood: z.boolean(), isolated: z.boolean().optional() });
+
+/** A bridge port's flags (`bridge link` settings). */
+export interface ObservedPort {
+  learning: boolean;
+  flood: boolean;
+  isolated: boolean;
+}
+
 export interface ObservedLink {
   index: number;
   name: string;
@@ -51,6 +67,8 @@ export interface ObservedLink {
   alias?: string;
   master?: string;
   bridge?: ObservedBridge;
+  /** Set when the link is a port of a bridge. */
+  port?: ObservedPort;
   addresses: ObservedAddress[];
 }
 
@@ -76,6 +94,12 @@ export function parseIpAddr(json: string): ObservedLink[] {
         vlanFiltering: info.data.vlan_filtering === undefined ? undefined : info.data.vlan_filtering === 1,
       };
     }
+    let port: ObservedPort | undefined;
+    if (l.linkinfo?.info_slave_kind === "bridge") {
+      const info = bridgePortInfo.safeParse(l.linkinfo.info_slave_data);
+      if (!info.success) throw new Error(`'ip -j -d addr show' gave bridge port ${l.ifname} without learning/flood`);
+      port = { learning: info.data.learning, flood: info.data.flood, isolated: info.data.isolated ?? false };
+    }
     return {
       index: l.ifindex,
       name: l.ifname,
@@ -86,6 +110,7 @@ export function parseIpAddr(json: string): ObservedLink[] {
       alias: l.ifalias,
       master: l.master,
       bridge,
+      port,
       addresses: l.addr_info.flatMap((a): ObservedAddress[] => {
         if ((a.family !== "inet" && a.family !== "inet6") || a.local === undefined || a.prefixlen === undefined) return [];
         return [{ family: a.family === "inet" ? "ipv4" : "ipv6", address: a.local, prefix: a.prefixlen, scope: a.scope ?? "global" }];

@@ -49,6 +49,19 @@ export function renderOperation(o: Operation): RenderedCommand {
         ? { argv: ["ip", "addr", verb, cidr, "broadcast", broadcastAddress(o.address, o.prefix), "dev", o.name] }
         : { argv: ["ip", "-6", "addr", verb, cidr, "dev", o.name] };
     }
+    case "tapAdd":
+      // A persistent tap (spec §4.1): QEMU's taps live as long as its fd; virtnet's outlive the exec.
+      return { argv: ["ip", "tuntap", "add", "dev", o.name, "mode", "tap"] };
+    case "tapDel":
+      return { argv: ["ip", "tuntap", "del", "dev", o.name, "mode", "tap"] };
+    case "linkSetMaster":
+      return { argv: ["ip", "link", "set", "dev", o.name, "master", o.master] };
+    case "bridgePortSet":
+      return { argv: ["bridge", "link", "set", "dev", o.name, o.setting, o.on ? "on" : "off"] };
+    case "fdbAdd":
+    case "fdbDel":
+      // libvirt's MASTER|TEMP entry for the guest's MAC (spec §3.1).
+      return { argv: ["bridge", "fdb", o.op === "fdbAdd" ? "add" : "del", o.mac, "dev", o.name, "master", "temp"] };
     case "routeAdd":
     case "routeReplace":
     case "routeDel": {

@@ -18,3 +18,12 @@ export function generateLibvirtMac(random: (n: number) => Buffer = randomBytes):
   const tail = [...random(3)].map((b) => b.toString(16).padStart(2, "0"));
   return ["52", "54", "00", ...tail].join(":");
 }
+
+/**
+ * The host-side tap's MAC for a guest MAC (spec §4.3): first byte 0xFE, or 0xFA when the guest's is already 0xFE,
+ * so the tap never equals the guest and the bridge never adopts the tap's (high) address.
+ */
+export function tapMacFor(guestMac: string): string {
+  const first = guestMac.slice(0, 2) === "fe" ? "fa" : "fe";
+  return first + guestMac.slice(2);
+}

@@ -15,6 +15,11 @@ export type Operation =
   | { op: "ipv6Sysctl"; name: string; key: "disable_ipv6" | "accept_ra" | "autoconf"; value: 0 | 1 }
   | { op: "addrAdd"; name: string; family: IpFamily; address: string; prefix: number }
   | { op: "addrDel"; name: string; family: IpFamily; address: string; prefix: number }
+  | { op: "tapAdd"; name: string }
+  | { op: "tapDel"; name: string }
+  | { op: "linkSetMaster"; name: string; master: string }
+  | { op: "bridgePortSet"; name: string; setting: "learning" | "flood" | "isolated"; on: boolean }
+  | { op: "fdbAdd" | "fdbDel"; name: string; mac: string }
   | { op: "routeAdd" | "routeReplace" | "routeDel"; name: string; family: IpFamily; address: string; prefix: number; gateway: string; metric: number };
 
 /** One step of a plan: the operation and what undoes it if a later step fails (design §3, partial failure). */

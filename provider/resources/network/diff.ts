@@ -43,6 +43,8 @@ const POLICY: FieldPolicy[] = [
   { property: "mtu", replaces: () => false, changed: (o, n) => (n.mtu || undefined) !== (o.mtu || undefined) },
   // Any change of form counts (the state records the new form), even when the kernel's addresses stay the same.
   { property: "ips", replaces: () => false, changed: (o, n) => containsUnknown(n.ips) || !same(o.ips, n.ips) },
+  // Not an input: a bridge set down by hand is drift that an update repairs.
+  { property: "up" as keyof NetworkInputs, replaces: () => false, changed: (o) => o.up === false },
   // Inline routes change in place, even to new destinations: the network itself stays.
   { property: "routes", replaces: () => false, changed: (o, n) => containsUnknown(n.routes) || !same(o.routes, n.routes) },
 ];

@@ -4,7 +4,9 @@ import { knownConnection } from "../../connection/known-connection";
 import { ApplyError, type Host } from "../../host/host";
 import { hostFor } from "../../host/host-pool";
 import type { HostSnapshot } from "../../host/snapshot";
-import { expandNameTemplate, isNameTemplate } from "../../net/interface-name";
+import { isNameTemplate } from "../../net/interface-name";
+import { chooseName } from "../../host/choose-name";
+import { OWNER_ALIAS } from "../../net/owner-alias";
 import { PartialFailure, withRedaction } from "../../resource-error";
 import { assertStateVersion } from "../../schema/state-version";
 import { checkNetwork, stripUndefined, type CheckResult } from "./check";
@@ -12,7 +14,6 @@ import { diffNetwork, type DiffResult } from "./diff";
 import {
   DEFAULT_BRIDGE_TEMPLATE,
   NETWORK_SCHEMA_VERSION,
-  OWNER_ALIAS,
   desiredIp,
   outputsFromObservation,
   type NetworkDesired,
@@ -107,31 +108,6 @@ function wantedName(n: NetworkInputs): string {
   return (n.bridge as { name?: string }).name ?? DEFAULT_BRIDGE_TEMPLATE;
 }
 
-/** Picks the bridge name: an explicit name must be free; a template takes the first free id (spec §1.9). */
-function chooseName(n: NetworkInputs, snapshot: HostSnapshot, host: Host): string {
-  const wanted = wantedName(n);
-  if (!isNameTemplate(wanted)) {
-    const existing = snapshot.link(wanted);
-    if (existing) {
-      const id = networkId(host.label, wanted);
-      throw new Error(
-        existing.alias === OWNER_ALIAS
-          ? `bridge ${wanted} already exists on ${host.label} and carries virtnet's marker: another stack or an interrupted deployment created it. Delete it (ip link del ${wanted}) or adopt it with 'pulumi import' (id ${id})`
-          : `${wanted} already exists on ${host.label} and was not created by virtnet; virtnet will not take it over. Choose another bridge.name, or adopt it explicitly with 'pulumi import' (id ${id})`,
-      );
-    }
-    return wanted;
-  }
-  for (let id = 0; id <= MAX_BRIDGE_ID; id++) {
-    const candidate = expandNameTemplate(wanted, id);
-    if (!snapshot.link(candidate) && !host.reservedNames.has(candidate)) {
-      host.reservedNames.add(candidate);
-      return candidate;
-    }
-  }
-  throw new Error(`no free bridge name on ${host.label}: ${expandNameTemplate(wanted, 0)} … ${expandNameTemplate(wanted, MAX_BRIDGE_ID)} are all taken`);
-}
-
 function outputsOf(previous: NetworkOutputs, snapshot: HostSnapshot, name: string): Props {
   return stripUndefined(outputsFromObservation(previous, snapshot.link(name)!, snapshot.routes)) as unknown as Props;
 }
@@ -142,7 +118,7 @@ async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
   const host = hostFor(connection);
   for (let attempt = 1; ; attempt++) {
     const snapshot = await host.observe();
-    const name = chooseName(n, snapshot, host);
+    const name = chooseName({ wanted: wantedName(n), maxId: MAX_BRIDGE_ID, noun: "bridge", importId: (b) => networkId(connection.host, b) }, snapshot, host);
     const intended = intendedOutputs(n, name);
     try {
       const desired = desiredFrom(intended);
@@ -196,9 +172,17 @@ async function update(id: string, olds: Props, news: Props): Promise<{ outs: Pro
 async function remove(id: string, props: Props): Promise<void> {
   const previous = networkOutputsFromState(props);
   const host = hostFor(knownConnection(previous.connection, `deleting network ${id}`));
-  const link = bridgeOf(await host.observe(), previous.bridge.name, host);
+  const snapshot = await host.observe();
+  const link = bridgeOf(snapshot, previous.bridge.name, host);
   // Already gone (deleted by hand, or by an earlier interrupted destroy): nothing to do.
   if (!link) return;
+  // Guests of this deployment are deleted first (they depend on the network); any left belong to someone else.
+  const guests = [...snapshot.links.values()].filter((l) => l.master === link.name && l.kind === "tun" && l.alias === OWNER_ALIAS).map((l) => l.name);
+  if (guests.length > 0) {
+    throw new Error(
+      `bridge ${link.name} on ${host.label} still has guest interfaces that virtnet manages elsewhere (another stack or program): ${guests.join(", ")}. Delete or move them first`,
+    );
+  }
   await host.apply(planNetworkDelete(previous.bridge.name), `deleting bridge ${previous.bridge.name}`);
 }
 

@@ -7,8 +7,7 @@ import { routeOutputs, sameDestination, desiredRoute, type DesiredRoute } from "
 import type { RouteInputs } from "../route/schema";
 import type { IpInputs } from "./schema";
 
-/** Marks interfaces virtnet created (kept in the interface alias), so it never takes over foreign ones. */
-export const OWNER_ALIAS = "virtnet";
+export { OWNER_ALIAS } from "../../net/owner-alias";
 export const NETWORK_SCHEMA_VERSION = 1;
 export const DEFAULT_BRIDGE_TEMPLATE = "virbr%d";
 /** The kernel's MTU for a fresh bridge; used when a previously managed mtu is removed. */
@@ -40,6 +39,8 @@ export interface NetworkOutputs {
   mtu?: number;
   ips: IpInputs[];
   routes: RouteInputs[];
+  /** Whether the bridge is administratively up, as observed (a bridge set down by hand is drift). */
+  up?: boolean;
   /** Settings the host's kernel cannot apply and what virtnet did instead (design §4). */
   substitutions: Substitution[];
 }
@@ -95,6 +96,7 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
     mac: link.mac ?? previous.mac,
     ips: observedIps(previous.ips, link),
     routes: observedRoutes(previous.routes ?? [], link.name, routes),
+    up: link.up,
     substitutions: substitutionsFor(bridge.macTableManager, link),
   };
   if (previous.mtu !== undefined && previous.mtu !== 0) outputs.mtu = link.mtu;

@@ -143,7 +143,7 @@ describe("Network on a sandbox host", () => {
     sb.execInNamespace(["ip", "addr", "add", "172.30.0.1/24", "dev", name]);
     sb.execInNamespace(["ip", "link", "set", "dev", name, "down"]);
     const refreshed = await network.read(id, outs);
-    expect(refreshed.props).toMatchObject({ mtu: 1300 });
+    expect(refreshed.props).toMatchObject({ mtu: 1300, up: false });
     expect(refreshed.props.ips).toContainEqual({ address: "172.30.0.1", prefix: 24 });
     expect((await network.diff(id, refreshed.props, inputs)).changes).toBe(true);
     await network.update(id, refreshed.props, inputs);

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseIpAddr } from "../../../provider/iproute2/parse-ip-addr";
 import { HostSnapshot, SNAPSHOT_SCRIPT } from "../../../provider/host/snapshot";
+import { parseBridgeFdb } from "../../../provider/iproute2/parse-bridge-fdb";
 
 const fixture = readFileSync(join(__dirname, "../fixtures/ip-addr-bridge.json"), "utf8");
 
@@ -27,14 +28,24 @@ describe("parseIpAddr (captured from iproute2 6.1)", () => {
   it("refuses JSON of another shape", () => expect(() => parseIpAddr('[{"ifname": 3}]')).toThrow(/unexpected shape/));
 });
 
+// Captured from `bridge -j fdb show brport vnet0` after `bridge fdb add 52:54:00:12:34:56 dev vnet0 master temp`.
+const FDB =
+  '[{"mac":"52:54:00:12:34:56","flags":[],"master":"br0","state":"static"},{"mac":"fe:54:00:12:34:56","flags":[],"master":"br0","state":"permanent"},{"mac":"33:33:00:00:00:01","flags":["self"],"state":"permanent"}]';
+
+describe("parseBridgeFdb", () => {
+  it("keeps added guest entries and leaves out the port's own address and self entries", () => expect(parseBridgeFdb(FDB)).toEqual(["52:54:00:12:34:56"]));
+  it("accepts an empty reply", () => expect(parseBridgeFdb("")).toEqual([]));
+});
+
 describe("HostSnapshot", () => {
   const reply = (vlanCapable: string) =>
-    `noise\n@@virtnet-snapshot addr\n${fixture}\n@@virtnet-snapshot route4\n[]\n@@virtnet-snapshot route6\n[]\n@@virtnet-snapshot vlan-filtering\n${vlanCapable}`;
+    `noise\n@@virtnet-snapshot addr\n${fixture}\n@@virtnet-snapshot route4\n[]\n@@virtnet-snapshot route6\n[]\n@@virtnet-snapshot fdb\nvnet0 ${FDB}\n\n@@virtnet-snapshot vlan-filtering\n${vlanCapable}`;
 
   it("trusts vlan_filtering only for bridges whose sysfs attribute exists (netlink reports 0 without kernel support)", () => {
     expect(HostSnapshot.parse(reply("")).link("virbr7")?.bridge?.vlanFiltering).toBeUndefined();
     expect(HostSnapshot.parse(reply("virbr7\n")).link("virbr7")?.bridge?.vlanFiltering).toBe(false);
   });
+  it("reads the fdb entries of virtnet's ports", () => expect(HostSnapshot.parse(reply("")).fdb.get("vnet0")).toEqual(["52:54:00:12:34:56"]));
   it("fails clearly when the reply is cut short", () => expect(() => HostSnapshot.parse("@@virtnet-snapshot addr\n[]")).toThrow(/no complete observation/));
   it("observes links with addresses and both main route tables, nothing more", () =>
     expect(SNAPSHOT_SCRIPT.match(/\bip -j[^;\n]*/g)).toEqual(["ip -j -d addr show", "ip -j -d -4 route show table main", "ip -j -d -6 route show table main 2>/dev/null || echo '[]'"]));

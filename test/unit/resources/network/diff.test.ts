@@ -67,6 +67,9 @@ describe("Network diff", () => {
   it("plans an update when addresses are unknown in preview", () => {
     expect(diffNetwork(olds, news({ ips: UNKNOWN }))).toMatchObject({ changes: true, replaces: [] });
   });
+  it("plans an update, without replacing, for a bridge set down by hand", () => {
+    expect(diffNetwork({ ...olds, up: false }, base)).toMatchObject({ changes: true, replaces: [] });
+  });
   it("returns changes as a boolean, never undefined", () => {
     expect(typeof diffNetwork(olds, base).changes).toBe("boolean");
   });

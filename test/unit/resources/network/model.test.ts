@@ -12,6 +12,7 @@ const previous: NetworkOutputs = {
   mtu: 9000,
   ips: [{ address: "192.168.100.1", netmask: "255.255.255.0" }],
   routes: [],
+  up: true,
   substitutions: [],
 };
 

@@ -1,0 +1,38 @@
+// GuestInterface check: names, MACs and the tap MAC rule, with no I/O.
+import { interfaceNameProblem, isNameTemplate, nameTemplateProblem } from "../../net/interface-name";
+import { generateLibvirtMac, isMulticastMac, parseMac } from "../../net/mac";
+import { failuresFromZod, type CheckFailure } from "../../schema/check-failures";
+import { isUnknown } from "../../unknown";
+import { stripUndefined, type CheckResult } from "../network/check";
+import { guestInterfaceArgsSchema, type GuestInterfaceInputs } from "./schema";
+
+export function guestInterfaceRuleFailures(n: GuestInterfaceInputs): CheckFailure[] {
+  const failures: CheckFailure[] = [];
+  if (!isUnknown(n.bridge)) {
+    const problem = interfaceNameProblem(n.bridge);
+    if (problem) failures.push({ property: "bridge", reason: problem });
+  }
+  if (n.name !== undefined && !isUnknown(n.name)) {
+    const problem = isNameTemplate(n.name) ? nameTemplateProblem(n.name) : interfaceNameProblem(n.name);
+    if (problem) failures.push({ property: "name", reason: problem });
+  }
+  if (n.mac !== undefined && !isUnknown(n.mac)) {
+    const mac = parseMac(n.mac);
+    if (mac === undefined) failures.push({ property: "mac", reason: `Invalid guest mac address '${n.mac}': expected six hex octets such as 52:54:00:12:34:56` });
+    else if (isMulticastMac(mac)) failures.push({ property: "mac", reason: `expected unicast mac address, found multicast '${n.mac}'` });
+  }
+  return failures;
+}
+
+/** A missing guest MAC is generated once (52:54:00:xx:xx:xx) and kept from the previous inputs. */
+export function checkGuestInterface(olds: Record<string, unknown>, news: Record<string, unknown>): CheckResult {
+  const { __provider: _ignored, ...args } = news;
+  const parsed = guestInterfaceArgsSchema.safeParse(args);
+  if (!parsed.success) return { inputs: news, failures: failuresFromZod(parsed.error) };
+  const failures = guestInterfaceRuleFailures(parsed.data);
+  if (failures.length > 0) return { inputs: news, failures };
+  const n = parsed.data;
+  const previousMac = typeof olds.mac === "string" ? parseMac(olds.mac) : undefined;
+  const mac = n.mac === undefined ? (previousMac ?? generateLibvirtMac()) : isUnknown(n.mac) ? n.mac : parseMac(n.mac);
+  return { inputs: stripUndefined({ ...n, mac }) as unknown as Record<string, unknown>, failures: [] };
+}

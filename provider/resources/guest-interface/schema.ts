@@ -1,0 +1,42 @@
+// GuestInterface inputs: the host side of a VM's NIC (spec §4), on a Network's bridge or an existing host bridge.
+import { z } from "zod";
+import { connectionSchema } from "../../connection/connection";
+import { unknownOr } from "../../schema/unknown-or";
+
+export const guestInterfaceArgsSchema = z
+  .object({
+    connection: unknownOr(connectionSchema),
+    bridge: unknownOr(z.string({ error: "is required (the bridge name, or pass a Network as network)" })),
+    /** The network's mode; "libvirt" turns learning and flooding off on the port and adds the guest's fdb entry. */
+    macTableManager: unknownOr(z.enum(["kernel", "libvirt"], { error: "must be 'kernel' or 'libvirt'" })).default("kernel"),
+    /** Tap name, or a template with one %d (default vnet%d, as libvirt). */
+    name: unknownOr(z.string()).optional(),
+    /** The guest's MAC; the tap gets it with the first byte 0xFE (0xFA when the guest's is 0xFE). */
+    mac: unknownOr(z.string()).optional(),
+    /** Tap MTU in bytes; absent: the bridge's MTU at creation (spec §4.4). */
+    mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(68, "must be at least 68").max(65535, "must be at most 65535")).optional(),
+    isolated: unknownOr(z.boolean({ error: "must be true or false" })).default(false),
+  })
+  .strict();
+
+export type GuestInterfaceInputs = z.output<typeof guestInterfaceArgsSchema>;
+
+export const GUEST_INTERFACE_SCHEMA_VERSION = 1;
+
+/** The port state virtnet keeps, as observed (drift shows here). */
+export interface GuestPort {
+  learning: boolean;
+  flood: boolean;
+  /** Whether the bridge holds the guest MAC's fdb entry on this port. */
+  guestFdbEntry: boolean;
+}
+
+export type GuestInterfaceOutputs = Omit<GuestInterfaceInputs, "name" | "mac"> & {
+  name: string;
+  mac: string;
+  tapMac: string;
+  port: GuestPort;
+  /** Whether the tap is administratively up, as observed. */
+  up: boolean;
+  schemaVersion: number;
+};

@@ -1,0 +1,76 @@
+// GuestInterface: the host side of a VM's NIC (a tap on a bridge), with libvirt's MAC and MAC-table rules.
+import * as pulumi from "@pulumi/pulumi";
+import type { Connection, ConnectionArgs } from "./connection";
+import { Network } from "./network";
+import { providerShim } from "./shim";
+
+export interface GuestInterfaceArgs {
+  /** The Network to plug into, or the name of an existing bridge. A new bridge moves the tap in place. */
+  network: Network | pulumi.Input<string>;
+  /** Defaults to the Network's connection; required when `network` is a bridge name. */
+  connection?: pulumi.Input<ConnectionArgs>;
+  /** Tap name (≤ 15 characters) or a template with one %d. Default: the first free vnetN. Replaces. */
+  name?: pulumi.Input<string>;
+  /** The guest's MAC. Default: a random 52:54:00:xx:xx:xx chosen once and kept. Changes in place. */
+  mac?: pulumi.Input<string>;
+  /** Tap MTU in bytes. Default: the bridge's MTU when the tap is created. */
+  mtu?: pulumi.Input<number>;
+  /** An isolated port talks only to non-isolated ports. Default false. */
+  isolated?: pulumi.Input<boolean>;
+  /** Only for a bridge given by name: "libvirt" manages the port's MAC table. A Network's own setting is used otherwise. */
+  macTableManager?: pulumi.Input<"kernel" | "libvirt">;
+}
+
+export interface GuestPort {
+  learning: boolean;
+  flood: boolean;
+  guestFdbEntry: boolean;
+}
+
+export class GuestInterface extends pulumi.dynamic.Resource {
+  declare readonly connection: pulumi.Output<Connection>;
+  declare readonly bridge: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly mac: pulumi.Output<string>;
+  /** The tap's own MAC: the guest's with the first byte 0xFE (0xFA when the guest's is 0xFE). */
+  declare readonly tapMac: pulumi.Output<string>;
+  declare readonly mtu: pulumi.Output<number | undefined>;
+  declare readonly isolated: pulumi.Output<boolean>;
+  declare readonly macTableManager: pulumi.Output<"kernel" | "libvirt">;
+  /** The bridge port as observed: learning, flooding, and whether the guest's fdb entry is there. */
+  declare readonly port: pulumi.Output<GuestPort>;
+  /** Whether the tap is up, as last observed. */
+  declare readonly up: pulumi.Output<boolean>;
+  declare readonly schemaVersion: pulumi.Output<number>;
+
+  constructor(name: string, args: GuestInterfaceArgs, opts?: pulumi.CustomResourceOptions) {
+    const { network, connection, macTableManager, ...rest } = args;
+    const net = network instanceof Network ? network : undefined;
+    const conn = connection ?? net?.connection;
+    if (conn === undefined) {
+      throw new Error(`GuestInterface ${name}: connection is required when network is a bridge name`);
+    }
+    super(
+      providerShim("guestInterface"),
+      name,
+      {
+        // Every output must be a key here to exist on the resource, even when the user leaves it out.
+        name: undefined,
+        mac: undefined,
+        tapMac: undefined,
+        mtu: undefined,
+        isolated: undefined,
+        port: undefined,
+        up: undefined,
+        schemaVersion: undefined,
+        ...rest,
+        connection: pulumi.secret(conn),
+        bridge: net ? net.bridge.apply((b) => b.name) : network,
+        macTableManager: net ? net.bridge.apply((b) => b.macTableManager ?? "kernel") : (macTableManager ?? "kernel"),
+      },
+      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
+      "virtnet",
+      "GuestInterface",
+    );
+  }
+}
