@@ -4,10 +4,9 @@ import { isNameTemplate, nameMatchesTemplate } from "../../net/interface-name";
 import { tapMacFor } from "../../net/mac";
 import { containsUnknown, isUnknown } from "../../unknown";
 import type { DiffResult } from "../network/diff";
+import { sameValue } from "../../same-value";
 import { DEFAULT_TAP_TEMPLATE, expectedPort } from "./model";
 import type { GuestInterfaceInputs, GuestInterfaceOutputs } from "./schema";
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 function nameKept(oldName: string, newName: string | undefined): boolean {
   if (isUnknown(newName)) return false;
@@ -18,7 +17,7 @@ function nameKept(oldName: string, newName: string | undefined): boolean {
 export function diffGuestInterface(o: GuestInterfaceOutputs, n: GuestInterfaceInputs): DiffResult {
   const changed: string[] = [];
   const replaces: string[] = [];
-  if (!same(o.connection, n.connection)) changed.push("connection");
+  if (!sameValue(o.connection, n.connection)) changed.push("connection");
   if (changed.includes("connection") && connectionHostChanged(o.connection as ConnectionInputs, n.connection)) replaces.push("connection");
   if (!nameKept(o.name, n.name)) changed.push("name"), replaces.push("name");
   // A known new bridge is a move; an unknown one means the network itself is being replaced (delete-before-
@@ -30,7 +29,7 @@ export function diffGuestInterface(o: GuestInterfaceOutputs, n: GuestInterfaceIn
   if (containsUnknown(n.isolated) || n.isolated !== o.isolated) changed.push("isolated");
   if (containsUnknown(n.macTableManager) || n.macTableManager !== o.macTableManager) changed.push("macTableManager");
   // Port flags or the fdb entry changed by hand: drift the next update repairs.
-  else if (!same(expectedPort({ libvirtMode: n.macTableManager === "libvirt" }), o.port)) changed.push("port");
+  else if (!sameValue(expectedPort({ libvirtMode: n.macTableManager === "libvirt" }), o.port)) changed.push("port");
   if (o.up === false) changed.push("up");
   const all = ["connection", "name", "bridge", "mac", "mtu", "isolated", "macTableManager", "port", "up"];
   return { changes: changed.length > 0, replaces, stables: all.filter((k) => !changed.includes(k)), deleteBeforeReplace: replaces.length > 0 };

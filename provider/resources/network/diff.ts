@@ -4,6 +4,7 @@ import type { NetworkInputs } from "./schema";
 import { isNameTemplate, nameMatchesTemplate } from "../../net/interface-name";
 import { containsUnknown, isUnknown } from "../../unknown";
 import { connectionHostChanged } from "../../connection/connection";
+import { sameValue } from "../../same-value";
 
 export interface DiffResult {
   changes: boolean;
@@ -20,13 +21,11 @@ interface FieldPolicy {
   changed: (olds: NetworkOutputs, news: NetworkInputs) => boolean;
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
 const POLICY: FieldPolicy[] = [
   {
     property: "connection",
     replaces: (o, n) => connectionHostChanged(o.connection, n.connection),
-    changed: (o, n) => !same(o.connection, n.connection),
+    changed: (o, n) => !sameValue(o.connection, n.connection),
   },
   {
     property: "bridge",
@@ -42,11 +41,11 @@ const POLICY: FieldPolicy[] = [
   { property: "mac", replaces: () => false, changed: (o, n) => n.mac !== o.mac },
   { property: "mtu", replaces: () => false, changed: (o, n) => (n.mtu || undefined) !== (o.mtu || undefined) },
   // Any change of form counts (the state records the new form), even when the kernel's addresses stay the same.
-  { property: "ips", replaces: () => false, changed: (o, n) => containsUnknown(n.ips) || !same(o.ips, n.ips) },
+  { property: "ips", replaces: () => false, changed: (o, n) => containsUnknown(n.ips) || !sameValue(o.ips, n.ips) },
   // Not an input: a bridge set down by hand is drift that an update repairs.
   { property: "up" as keyof NetworkInputs, replaces: () => false, changed: (o) => o.up === false },
   // Inline routes change in place, even to new destinations: the network itself stays.
-  { property: "routes", replaces: () => false, changed: (o, n) => containsUnknown(n.routes) || !same(o.routes, n.routes) },
+  { property: "routes", replaces: () => false, changed: (o, n) => containsUnknown(n.routes) || !sameValue(o.routes, n.routes) },
 ];
 
 /** An absent name means libvirt's default template; a template keeps any name it could have produced. */

@@ -2,10 +2,9 @@
 import { containsUnknown, isUnknown } from "../../unknown";
 import { connectionHostChanged, type ConnectionInputs } from "../../connection/connection";
 import type { DiffResult } from "../network/diff";
+import { sameValue } from "../../same-value";
 import { desiredRoute, sameDestination } from "../route/model";
 import type { StaticRouteInputs, StaticRouteOutputs } from "./schema";
-
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 const DESTINATION: (keyof StaticRouteInputs)[] = ["address", "prefix", "netmask", "family"];
 
@@ -16,7 +15,7 @@ function destinationChanged(o: StaticRouteOutputs, n: StaticRouteInputs): boolea
 
 export function diffStaticRoute(o: StaticRouteOutputs, n: StaticRouteInputs): DiffResult {
   const keys = Object.keys({ ...o, ...n }).filter((k) => k !== "schemaVersion" && k !== "__provider") as (keyof StaticRouteInputs)[];
-  const changed = keys.filter((k) => containsUnknown(n[k]) || !same(o[k], n[k]));
+  const changed = keys.filter((k) => containsUnknown(n[k]) || !sameValue(o[k], n[k]));
   const replaces: string[] = [];
   if (changed.includes("connection") && connectionHostChanged(o.connection as ConnectionInputs, n.connection)) replaces.push("connection");
   if (changed.includes("bridge")) replaces.push("bridge");

@@ -60,3 +60,13 @@ describe("group commit", () => {
     expect(results.map((r) => r.stdout.trim())).toEqual(["1", ...Array.from({ length: 10 }, (_, i) => String(i))]);
   });
 });
+
+describe("sameValue", () => {
+  it("ignores key order, as values that crossed gRPC come back sorted, but not array order", async () => {
+    const { sameValue } = await import("../../../provider/same-value");
+    expect(sameValue({ learning: false, flood: false }, { flood: false, learning: false })).toBe(true);
+    expect(sameValue({ a: [1, { x: 1, y: 2 }] }, { a: [1, { y: 2, x: 1 }] })).toBe(true);
+    expect(sameValue([1, 2], [2, 1])).toBe(false);
+    expect(sameValue({ a: 1, b: undefined }, { a: 1 })).toBe(true);
+  });
+});
