@@ -87,6 +87,13 @@ async function main(): Promise<void> {
     };
     await phase(`create1Network${STANDALONE_ROUTES}StaticRoutes`, () => engine.up(standalone));
     await phase(`destroy1Network${STANDALONE_ROUTES}StaticRoutes`, () => engine.destroy());
+    // Guest interfaces on a libvirt-mode network: taps named on the host, ports and fdb entries set.
+    const guests: Program = ({ pkg: virtnet, pulumi }) => {
+      const net = new virtnet.Network("guests", { connection: { host: sb.host, privateKey: pulumi.secret(sb.privateKey), hostKey: sb.hostKey }, bridge: { name: "guests0", macTableManager: "libvirt" } });
+      for (let i = 0; i < COUNT; i++) new virtnet.GuestInterface(`vm${i}`, { network: net });
+    };
+    await phase(`create1Network${COUNT}GuestInterfaces`, () => engine.up(guests));
+    await phase(`destroy1Network${COUNT}GuestInterfaces`, () => engine.destroy());
     const roundTrip = await execRoundTripMs(sb);
     console.log(JSON.stringify({ networks: COUNT, host: "sandbox (netns + sshd over veth)", execRoundTripMs: roundTrip, phases }, null, 2));
   } finally {
