@@ -34,6 +34,11 @@ export class Host {
     return this.batcher.stats;
   }
 
+  /** Runs a script of the provider's own (a probe) in the next batch. */
+  run(script: string): Promise<{ code: number; stdout: string; stderr: string }> {
+    return this.batcher.submit(script);
+  }
+
   async observe(): Promise<HostSnapshot> {
     const r = await this.batcher.submit(SNAPSHOT_SCRIPT + "\n");
     if (r.code !== 0) throw new Error(`cannot read the network state of ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);

@@ -1,0 +1,102 @@
+// Parses tc's output for one device. Classes and filters are read from text: on iproute2 6.1 `tc -j class show`
+// prints text for htb, and `tc -j filter show` repeats the "match" key of u32 filters (invalid JSON, matches lost).
+import { z } from "zod";
+
+/** tc prints rates in decimal bits per second. */
+export function parseTcRate(text: string): number {
+  const m = /^([\d.]+)(bit|Kbit|Mbit|Gbit|Tbit)$/.exec(text);
+  if (!m) throw new Error(`tc printed a rate virtnet cannot read: '${text}'`);
+  return Number(m[1]) * { bit: 1, Kbit: 1e3, Mbit: 1e6, Gbit: 1e9, Tbit: 1e12 }[m[2] as "bit"];
+}
+
+/** tc prints sizes in binary units of bytes. */
+export function parseTcSize(text: string): number {
+  const m = /^([\d.]+)(b|Kb|Mb|Gb)$/.exec(text);
+  if (!m) throw new Error(`tc printed a size virtnet cannot read: '${text}'`);
+  return Number(m[1]) * { b: 1, Kb: 1024, Mb: 1024 ** 2, Gb: 1024 ** 3 }[m[2] as "b"];
+}
+
+export interface TcQdisc {
+  kind: string;
+  handle: string;
+  parent?: string;
+}
+
+export interface TcClass {
+  classId: string;
+  parent?: string;
+  rateBits: number;
+  ceilBits: number;
+  burstBytes: number;
+}
+
+export interface TcU32Match {
+  value: string;
+  mask: string;
+  offset: number;
+}
+
+export interface TcFilter {
+  /** The u32 handle, e.g. 800::803. */
+  handle: string;
+  pref: number;
+  flowid?: string;
+  matches: TcU32Match[];
+  police?: { rateBits: number; burstBytes: number };
+  redirectTo?: string;
+}
+
+const qdiscJson = z.array(z.object({ kind: z.string(), handle: z.string(), parent: z.string().optional() }));
+
+export function parseTcQdiscs(json: string): TcQdisc[] {
+  const parsed = qdiscJson.safeParse(JSON.parse(json.trim() === "" ? "[]" : json));
+  if (!parsed.success) throw new Error(`'tc -j qdisc show' printed JSON of an unexpected shape: ${parsed.error.issues[0]?.message}`);
+  return parsed.data.map((q) => ({ kind: q.kind, handle: q.handle, parent: q.parent }));
+}
+
+const field = (line: string, name: string): string | undefined => new RegExp(`(?:^|\\s)${name} (\\S+)`).exec(line)?.[1];
+
+export function parseTcClasses(text: string): TcClass[] {
+  return text
+    .split("\n")
+    .filter((l) => l.startsWith("class htb "))
+    .map((l) => ({
+      classId: l.split(/\s+/)[2],
+      parent: field(l, "parent"),
+      rateBits: parseTcRate(field(l, "rate")!),
+      ceilBits: parseTcRate(field(l, "ceil")!),
+      burstBytes: parseTcSize(field(l, "burst")!),
+    }));
+}
+
+/** u32 filters with a node handle (fh 800::N); the hash-table lines (fh 800:) are not filters of anyone's. */
+export function parseTcFilters(text: string): TcFilter[] {
+  const filters: TcFilter[] = [];
+  let current: TcFilter | undefined;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("filter ")) {
+      current = undefined;
+      const handle = field(line, "fh");
+      if (!handle || !/::/.test(handle)) continue;
+      current = { handle, pref: Number(field(line, "pref") ?? 0), flowid: field(line, "\\*?flowid"), matches: [] };
+      filters.push(current);
+      continue;
+    }
+    if (!current) continue;
+    const match = /^\s+match ([0-9a-f]{8})\/([0-9a-f]{8}) at (-?\d+)/.exec(line);
+    if (match) current.matches.push({ value: match[1], mask: match[2], offset: Number(match[3]) });
+    const police = /police \S+ rate (\S+) burst (\S+)/.exec(line);
+    if (police) current.police = { rateBits: parseTcRate(police[1]), burstBytes: parseTcSize(police[2]) };
+    const redirect = /mirred \(Egress Redirect to device (\S+)\)/.exec(line);
+    if (redirect) current.redirectTo = redirect[1];
+  }
+  return filters;
+}
+
+/** The guest MAC a floor filter selects (destination MAC at -14..-9, widened by the kernel to words at -16 and -12). */
+export function filterDestinationMac(f: TcFilter): string | undefined {
+  const high = f.matches.find((m) => m.offset === -16 && m.mask === "0000ffff");
+  const low = f.matches.find((m) => m.offset === -12 && m.mask === "ffffffff");
+  if (!high || !low) return undefined;
+  return (high.value.slice(4) + low.value).match(/../g)!.join(":");
+}
