@@ -34,6 +34,34 @@ export interface NetworkArgs {
   ips?: pulumi.Input<pulumi.Input<IpArgs>[]>;
   /** Static routes through the bridge (libvirt's <route>); they change in place. */
   routes?: pulumi.Input<pulumi.Input<RouteArgs>[]>;
+  /** Network-wide QoS (libvirt's <bandwidth>): inbound caps traffic to guests, outbound traffic from them. */
+  bandwidth?: pulumi.Input<BandwidthArgs>;
+}
+
+/** average, peak and floor in KB/s; burst in KB (libvirt's units). */
+export interface RateArgs {
+  average?: pulumi.Input<number>;
+  peak?: pulumi.Input<number>;
+  burst?: pulumi.Input<number>;
+  /** Only on a GuestInterface's inbound: a guaranteed rate within its network's inbound QoS. */
+  floor?: pulumi.Input<number>;
+}
+
+export interface BandwidthArgs {
+  inbound?: pulumi.Input<RateArgs>;
+  outbound?: pulumi.Input<RateArgs>;
+}
+
+export interface Rate {
+  average?: number;
+  peak?: number;
+  burst?: number;
+  floor?: number;
+}
+
+export interface Bandwidth {
+  inbound?: Rate;
+  outbound?: Rate;
 }
 
 export interface RouteArgs {
@@ -82,7 +110,7 @@ export interface Substitution {
   reason: string;
 }
 
-const NETWORK_OUTPUTS = { bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, up: undefined, substitutions: undefined, schemaVersion: undefined };
+const NETWORK_OUTPUTS = { bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, bandwidth: undefined, up: undefined, substitutions: undefined, schemaVersion: undefined };
 
 export class Network extends pulumi.dynamic.Resource {
   declare readonly connection: pulumi.Output<Connection>;
@@ -91,6 +119,8 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly mtu: pulumi.Output<number | undefined>;
   declare readonly ips: pulumi.Output<Ip[]>;
   declare readonly routes: pulumi.Output<Route[]>;
+  /** The bandwidth the kernel holds: the inputs when they agree, else what tc shows. */
+  declare readonly bandwidth: pulumi.Output<Bandwidth | undefined>;
   /** Whether the bridge is up, as last observed. */
   declare readonly up: pulumi.Output<boolean>;
   declare readonly substitutions: pulumi.Output<Substitution[]>;

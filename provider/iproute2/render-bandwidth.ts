@@ -92,6 +92,8 @@ function renderIngressLimit(dev: string, rx: Rate, caps: TcCapabilities): TcComm
   // Without act_police: redirect the device's ingress to an ifb and shape it there with HTB at the same rate.
   const ifb = caps.ingress.ifb;
   return [
+    // libvirt's clear covers the device only; the ifb's own shaping goes too, so a re-apply starts clean.
+    tcDel("qdisc", "del", "dev", ifb, "root"),
     tc("qdisc", "add", "dev", dev, "ingress"),
     tc("filter", "add", "dev", dev, "parent", "ffff:", "protocol", "all", "u32", "match", "u32", "0", "0", "action", "mirred", "egress", "redirect", "dev", ifb),
     tc("qdisc", "add", "dev", ifb, "root", "handle", "1:", "htb", "default", "1"),

@@ -5,6 +5,8 @@ import type { Operation } from "../plan/operation";
 /** A command and, where a kernel may lack the feature, the sysfs/procfs path that must exist for it to run. */
 export interface RenderedCommand {
   argv: string[];
+  /** Its exit status is ignored (tc deletes, spec §5.1). */
+  bestEffort?: boolean;
   /** Run only when this path exists; otherwise skip (the capability is reported from observation). */
   requiresPath?: string;
 }
@@ -49,6 +51,10 @@ export function renderOperation(o: Operation): RenderedCommand {
         ? { argv: ["ip", "addr", verb, cidr, "broadcast", broadcastAddress(o.address, o.prefix), "dev", o.name] }
         : { argv: ["ip", "-6", "addr", verb, cidr, "dev", o.name] };
     }
+    case "tc":
+      return { argv: o.argv, bestEffort: o.bestEffort };
+    case "ifbAdd":
+      return { argv: ["ip", "link", "add", o.name, "type", "ifb"] };
     case "tapAdd":
       // A persistent tap (spec §4.1): QEMU's taps live as long as its fd; virtnet's outlive the exec.
       return { argv: ["ip", "tuntap", "add", "dev", o.name, "mode", "tap"] };

@@ -20,8 +20,8 @@ export function renderBestEffortScript(operations: readonly Operation[]): string
 }
 
 function renderLine(o: Operation, onFailure: string): string {
-  const { argv, requiresPath } = renderOperation(o);
-  const command = `${quoteArgv(argv)} ${onFailure}`;
+  const { argv, requiresPath, bestEffort } = renderOperation(o);
+  const command = `${quoteArgv(argv)} ${bestEffort ? "2>/dev/null || true" : onFailure}`;
   return requiresPath ? `if [ -e ${quoteArg(requiresPath)} ]; then ${command}; fi` : command;
 }
 

@@ -15,6 +15,8 @@ export type Operation =
   | { op: "ipv6Sysctl"; name: string; key: "disable_ipv6" | "accept_ra" | "autoconf"; value: 0 | 1 }
   | { op: "addrAdd"; name: string; family: IpFamily; address: string; prefix: number }
   | { op: "addrDel"; name: string; family: IpFamily; address: string; prefix: number }
+  | { op: "tc"; argv: string[]; bestEffort?: boolean }
+  | { op: "ifbAdd"; name: string }
   | { op: "tapAdd"; name: string }
   | { op: "tapDel"; name: string }
   | { op: "linkSetMaster"; name: string; master: string }

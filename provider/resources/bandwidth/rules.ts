@@ -1,6 +1,6 @@
 // libvirt's bandwidth rules (virNetDevBandwidthParseRate, networkCheckBandwidth; spec §1.7, §5.5).
 import type { CheckFailure } from "../../schema/check-failures";
-import { containsUnknown, isUnknown } from "../../unknown";
+import { containsUnknown, isUnknown, type Unknown } from "../../unknown";
 import type { Bandwidth, BandwidthInputs, RateInputs } from "./schema";
 
 /** Where the bandwidth sits decides whether a floor is allowed: only a guest interface's inbound. */
@@ -20,7 +20,7 @@ function rateFailures(r: RateInputs, direction: "inbound" | "outbound", owner: B
   return [];
 }
 
-export function bandwidthFailures(b: BandwidthInputs | undefined, owner: BandwidthOwner, path = "bandwidth"): CheckFailure[] {
+export function bandwidthFailures(b: BandwidthInputs | Unknown | undefined, owner: BandwidthOwner, path = "bandwidth"): CheckFailure[] {
   if (b === undefined || isUnknown(b)) return [];
   return (["inbound", "outbound"] as const).flatMap((d) => {
     const r = b[d];

@@ -44,6 +44,7 @@ const POLICY: FieldPolicy[] = [
   { property: "ips", replaces: () => false, changed: (o, n) => containsUnknown(n.ips) || !sameValue(o.ips, n.ips) },
   // Not an input: a bridge set down by hand is drift that an update repairs.
   { property: "up" as keyof NetworkInputs, replaces: () => false, changed: (o) => o.up === false },
+  { property: "bandwidth", replaces: () => false, changed: (o, n) => containsUnknown(n.bandwidth) || !sameValue(o.bandwidth, n.bandwidth) },
   // Inline routes change in place, even to new destinations: the network itself stays.
   { property: "routes", replaces: () => false, changed: (o, n) => containsUnknown(n.routes) || !sameValue(o.routes, n.routes) },
 ];

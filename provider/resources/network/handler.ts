@@ -19,7 +19,13 @@ import {
   type NetworkDesired,
   type NetworkOutputs,
 } from "./model";
-import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan";
+import { planNetworkCreate, planNetworkDelete, planNetworkUpdate, type BridgeTc } from "./plan";
+import type { ObservedTc } from "./model";
+import type { Bandwidth } from "../bandwidth/schema";
+import { unsupportedBandwidth } from "../bandwidth/observe";
+import { tcCapabilitiesFor, tcFeatures } from "../../host/tc-capabilities";
+import { ifbNameFor } from "../../iproute2/render-bandwidth";
+import { step } from "../../plan/operation";
 import { networkPreflightProblems } from "./preflight";
 import { networkRuleFailures } from "./rules";
 import { desiredRoute, type DesiredRoute } from "../route/model";
@@ -50,6 +56,7 @@ function intendedOutputs(n: NetworkInputs, name: string): NetworkOutputs {
     mtu: n.mtu as number | undefined,
     ips: n.ips as NetworkOutputs["ips"],
     routes: n.routes as NetworkOutputs["routes"],
+    bandwidth: n.bandwidth as NetworkOutputs["bandwidth"],
     substitutions: [],
   });
 }
@@ -64,7 +71,23 @@ function desiredFrom(o: NetworkOutputs): NetworkDesired {
     macTableManager: o.bridge.macTableManager ?? "kernel",
     ips: o.ips.map(desiredIp),
     routes: o.routes.map(desiredRoute),
+    bandwidth: o.bandwidth,
   };
+}
+
+/**
+ * The bridge's traffic control as observed, with how to render for this host. The host's tc features are probed
+ * (once per connection) only when the network has bandwidth, or had it.
+ */
+async function bridgeTc(host: Host, snapshot: HostSnapshot, name: string, bandwidth: Bandwidth | undefined): Promise<(BridgeTc & ObservedTc) | undefined> {
+  const own = snapshot.tcOf(name);
+  if (!bandwidth && own.qdiscs.length === 0) return undefined;
+  const features = await tcFeatures(host);
+  const unsupported = unsupportedBandwidth(bandwidth, features);
+  if (unsupported) throw new Error(`bridge ${name} on ${host.label}: ${unsupported}`);
+  const caps = tcCapabilitiesFor(features, name);
+  const ifbName = typeof caps.ingress === "string" ? undefined : caps.ingress.ifb;
+  return { own, features, caps, ifbName, ifb: ifbName ? snapshot.tcOf(ifbName) : undefined, ifbExists: ifbName !== undefined && snapshot.link(ifbName) !== undefined };
 }
 
 /** Reads state written by this or an older virtnet (design §3: old state must keep loading). */
@@ -108,8 +131,9 @@ function wantedName(n: NetworkInputs): string {
   return (n.bridge as { name?: string }).name ?? DEFAULT_BRIDGE_TEMPLATE;
 }
 
-function outputsOf(previous: NetworkOutputs, snapshot: HostSnapshot, name: string): Props {
-  return stripUndefined(outputsFromObservation(previous, snapshot.link(name)!, snapshot.routes)) as unknown as Props;
+async function outputsOf(previous: NetworkOutputs, snapshot: HostSnapshot, name: string, host: Host): Promise<Props> {
+  const tc = await bridgeTc(host, snapshot, name, previous.bandwidth);
+  return stripUndefined(outputsFromObservation(previous, snapshot.link(name)!, snapshot.routes, tc)) as unknown as Props;
 }
 
 async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
@@ -123,8 +147,9 @@ async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
     try {
       const desired = desiredFrom(intended);
       preflight(n, desired, snapshot, host, []);
-      const after = await host.apply(planNetworkCreate(desired), `creating bridge ${name}`);
-      return { id: networkId(connection.host, name), outs: outputsOf(intended, after, name) };
+      const tc = await bridgeTc(host, snapshot, name, desired.bandwidth);
+      const after = await host.apply(planNetworkCreate(desired, tc?.caps), `creating bridge ${name}`);
+      return { id: networkId(connection.host, name), outs: await outputsOf(intended, after, name, host) };
     } catch (e) {
       // Another process took the auto-chosen name between observation and creation: choose again.
       const raced = e instanceof ApplyError && e.rolledBack && /File exists/.test(e.message);
@@ -147,7 +172,7 @@ async function read(id: string, props: Props): Promise<{ id: string; props: Prop
   const host = hostFor(knownConnection(previous.connection, `reading network ${id}`));
   const snapshot = await host.observe();
   if (!bridgeOf(snapshot, previous.bridge.name, host)) return { id: "", props: {} };
-  return { id, props: outputsOf(previous, snapshot, previous.bridge.name) };
+  return { id, props: await outputsOf(previous, snapshot, previous.bridge.name, host) };
 }
 
 async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
@@ -162,11 +187,12 @@ async function update(id: string, olds: Props, news: Props): Promise<{ outs: Pro
   const managedRoutes = link ? previous.routes.map(desiredRoute) : [];
   preflight(n, desired, snapshot, host, managedRoutes);
   // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
+  const tc = await bridgeTc(host, snapshot, name, desired.bandwidth);
   const steps = link
-    ? planNetworkUpdate(desired, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes })
-    : planNetworkCreate(desired);
+    ? planNetworkUpdate(desired, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes }, tc)
+    : planNetworkCreate(desired, tc?.caps);
   const after = steps.length > 0 ? await host.apply(steps, `updating bridge ${name}`) : snapshot;
-  return { outs: outputsOf(intended, after, name) };
+  return { outs: await outputsOf(intended, after, name, host) };
 }
 
 async function remove(id: string, props: Props): Promise<void> {
@@ -183,7 +209,10 @@ async function remove(id: string, props: Props): Promise<void> {
       `bridge ${link.name} on ${host.label} still has guest interfaces that virtnet manages elsewhere (another stack or program): ${guests.join(", ")}. Delete or move them first`,
     );
   }
-  await host.apply(planNetworkDelete(previous.bridge.name), `deleting bridge ${previous.bridge.name}`);
+  // The ifb a kernel without act_police needed for the outbound limit goes with the bridge.
+  const ifb = ifbNameFor(link.name);
+  const extra = snapshot.link(ifb)?.alias === OWNER_ALIAS ? [step({ op: "linkDel", name: ifb })] : [];
+  await host.apply([...planNetworkDelete(previous.bridge.name), ...extra], `deleting bridge ${previous.bridge.name}`);
 }
 
 /** The Network handlers the serialized shim delegates to. */

@@ -6,6 +6,10 @@ import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import { routeOutputs, sameDestination, desiredRoute, type DesiredRoute } from "../route/model";
 import type { RouteInputs } from "../route/schema";
 import type { IpInputs } from "./schema";
+import type { DeviceTc } from "../../host/snapshot";
+import type { TcFeatures } from "../../host/tc-capabilities";
+import { bandwidthMatches, bandwidthSubstitutions, observedBandwidth } from "../bandwidth/observe";
+import type { Bandwidth } from "../bandwidth/schema";
 
 export { OWNER_ALIAS } from "../../net/owner-alias";
 export const NETWORK_SCHEMA_VERSION = 1;
@@ -28,6 +32,7 @@ export interface NetworkDesired {
   macTableManager: "kernel" | "libvirt";
   ips: DesiredIp[];
   routes: DesiredRoute[];
+  bandwidth?: Bandwidth;
 }
 
 /** What a Network resource records in state; inputs and outputs share this shape so diffs compare like with like. */
@@ -39,6 +44,7 @@ export interface NetworkOutputs {
   mtu?: number;
   ips: IpInputs[];
   routes: RouteInputs[];
+  bandwidth?: Bandwidth;
   /** Whether the bridge is administratively up, as observed (a bridge set down by hand is drift). */
   up?: boolean;
   /** Settings the host's kernel cannot apply and what virtnet did instead (design §4). */
@@ -76,7 +82,14 @@ export function effectiveForwardDelayCentiseconds(stp: boolean, delaySeconds: nu
 }
 
 /** Outputs describing the observed bridge, phrased like the previous inputs wherever the kernel agrees with them. */
-export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink, routes: readonly ObservedRoute[]): NetworkOutputs {
+/** The bridge's traffic control as observed, with the tc features the host was found to have. */
+export interface ObservedTc {
+  own: DeviceTc;
+  ifb?: DeviceTc;
+  features: TcFeatures;
+}
+
+export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink, routes: readonly ObservedRoute[], tc?: ObservedTc): NetworkOutputs {
   const observedBridge = link.bridge!;
   const delay =
     effectiveForwardDelayCentiseconds(observedBridge.stpOn, previous.bridge.delay) === observedBridge.forwardDelayCentiseconds
@@ -100,6 +113,12 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
     substitutions: substitutionsFor(bridge.macTableManager, link),
   };
   if (previous.mtu !== undefined && previous.mtu !== 0) outputs.mtu = link.mtu;
+  if (tc) {
+    const observed = observedBandwidth(tc.own, tc.ifb, true);
+    const bandwidth = bandwidthMatches(previous.bandwidth, observed) ? previous.bandwidth : observed;
+    if (bandwidth && (bandwidth.inbound || bandwidth.outbound)) outputs.bandwidth = bandwidth;
+    outputs.substitutions.push(...bandwidthSubstitutions(previous.bandwidth, tc.features));
+  }
   return outputs;
 }
 

@@ -3,12 +3,16 @@ import type { ObservedLink } from "../../iproute2/parse-ip-addr";
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import { planRoutes } from "../route/plan";
 import type { DesiredRoute } from "../route/model";
+import { LIBVIRT_TC, type TcCapabilities } from "../../iproute2/render-bandwidth";
+import type { DeviceTc } from "../../host/snapshot";
+import { bandwidthMatches, observedBandwidth } from "../bandwidth/observe";
+import { floorClasses, planBandwidthClear, planBandwidthSet, planNetworkRateChange } from "../bandwidth/plan";
 import { normalizeAddress } from "../../net/ip-address";
 import { step, type Operation, type PlanStep } from "../../plan/operation";
 import { DEFAULT_MTU, OWNER_ALIAS, effectiveForwardDelayCentiseconds, ipKey, type DesiredIp, type NetworkDesired } from "./model";
 
 /** libvirt's start order: add with MAC, MTU, delay before STP, IPv6 sysctls, addresses, vlan_filtering, up. */
-export function planNetworkCreate(d: NetworkDesired): PlanStep[] {
+export function planNetworkCreate(d: NetworkDesired, caps: TcCapabilities = LIBVIRT_TC): PlanStep[] {
   const name = d.name;
   const hasIpv6 = d.ips.some((ip) => ip.family === "ipv6");
   return [
@@ -28,7 +32,32 @@ export function planNetworkCreate(d: NetworkDesired): PlanStep[] {
     step({ op: "linkSetUp", name }),
     // Routes after the bridge is up (spec §6.2 step 12); all of them in this one script.
     ...planRoutes({ bridge: name, desired: d.routes, managed: [], observed: [] }).additions,
+    // Network-wide QoS last (spec §6.2 step 15), hierarchical so guests' floors can go under it.
+    ...planBandwidthSet(name, d.bandwidth, true, caps),
   ];
+}
+
+/** The bridge's tc as observed, and how to render for this host. */
+export interface BridgeTc {
+  own: DeviceTc;
+  ifb?: DeviceTc;
+  ifbName?: string;
+  ifbExists: boolean;
+  caps: TcCapabilities;
+}
+
+/** Bandwidth steps for an update: nothing while the kernel matches, in-place class changes while guests hold floors. */
+export function planNetworkBandwidth(d: NetworkDesired, tc: BridgeTc): PlanStep[] {
+  if (bandwidthMatches(d.bandwidth, observedBandwidth(tc.own, tc.ifb, true))) return [];
+  const floors = floorClasses(tc.own);
+  if (floors.length > 0) {
+    if (d.bandwidth?.inbound?.average === undefined) {
+      throw new Error(`bridge ${d.name} has guests with a floor (classes ${floors.map((f) => `1:${f.id.toString(16)}`).join(", ")}); remove their floors before the network's inbound bandwidth`);
+    }
+    return planNetworkRateChange(d.name, d.bandwidth, floors, tc.caps);
+  }
+  if (!d.bandwidth?.inbound && !d.bandwidth?.outbound) return planBandwidthClear(d.name, tc.ifbExists ? tc.ifbName : undefined);
+  return planBandwidthSet(d.name, d.bandwidth, true, tc.caps, tc.ifbExists);
 }
 
 /** libvirt's stop order: down, then delete (which takes addresses and routes with the bridge). */
@@ -44,7 +73,7 @@ export interface NetworkPrevious {
 }
 
 /** In-place update: only what differs from the observed bridge and its routes, never taking the bridge down. */
-export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes: readonly ObservedRoute[], previous: NetworkPrevious): PlanStep[] {
+export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes: readonly ObservedRoute[], previous: NetworkPrevious, tc?: BridgeTc): PlanStep[] {
   const name = d.name;
   const steps: PlanStep[] = [];
   if (link.alias !== OWNER_ALIAS) steps.push(step({ op: "linkSetAlias", name, alias: OWNER_ALIAS }, { op: "linkSetAlias", name, alias: link.alias ?? "" }));
@@ -61,6 +90,7 @@ export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes:
   }
   if (!link.up) steps.push(step({ op: "linkSetUp", name }, { op: "linkSetDown", name }));
   steps.push(...routeSteps.additions, ...routeSteps.superseded);
+  if (tc) steps.push(...planNetworkBandwidth(d, tc));
   return steps;
 }
 

@@ -6,6 +6,7 @@ import type { CheckFailure } from "../../schema/check-failures";
 import { containsUnknown, isUnknown } from "../../unknown";
 import { desiredRoute, destinationText, routeKey, sameDestination } from "../route/model";
 import { routeProblem, unreachableGateway } from "../route/rules";
+import { bandwidthFailures } from "../bandwidth/rules";
 import { desiredIp } from "./model";
 import type { IpInputs, NetworkInputs } from "./schema";
 
@@ -41,6 +42,7 @@ export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
     });
   }
   failures.push(...inlineRouteFailures(n));
+  failures.push(...bandwidthFailures(n.bandwidth, "network"));
   return failures;
 }
 

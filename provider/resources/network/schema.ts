@@ -3,6 +3,7 @@ import { z } from "zod";
 import { connectionSchema } from "../../connection/connection";
 import { unknownOr } from "../../schema/unknown-or";
 import { routeSchema } from "../route/schema";
+import { bandwidthSchema } from "../bandwidth/schema";
 
 /** Largest delay whose centiseconds fit the kernel's u32 IFLA_BR_FORWARD_DELAY. */
 export const MAX_DELAY_SECONDS = 42_949_672;
@@ -41,6 +42,8 @@ export const networkArgsSchema = z
     mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(0).max(65535, "must be at most 65535")).optional(),
     ips: unknownOr(z.array(ipSchema)).default([]),
     routes: unknownOr(z.array(routeSchema)).default([]),
+    /** Network-wide QoS on the bridge (spec §5.4); a floor is not allowed here. */
+    bandwidth: unknownOr(bandwidthSchema).optional(),
   })
   .strict();
 
