@@ -1,7 +1,7 @@
 // GuestInterface: the host side of a VM's NIC (a tap on a bridge), with libvirt's MAC and MAC-table rules.
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
-import { Network } from "./network";
+import { Network, type Bandwidth, type BandwidthArgs, type Substitution } from "./network";
 import { providerShim } from "./shim";
 
 export interface GuestInterfaceArgs {
@@ -19,6 +19,11 @@ export interface GuestInterfaceArgs {
   isolated?: pulumi.Input<boolean>;
   /** Only for a bridge given by name: "libvirt" manages the port's MAC table. A Network's own setting is used otherwise. */
   macTableManager?: pulumi.Input<"kernel" | "libvirt">;
+  /**
+   * libvirt's <bandwidth> for the guest: inbound (to the guest) shaped on the tap, outbound (from it) limited on
+   * the tap's ingress; inbound.floor guarantees a rate within the Network's inbound QoS.
+   */
+  bandwidth?: pulumi.Input<BandwidthArgs>;
 }
 
 export interface GuestPort {
@@ -41,6 +46,11 @@ export class GuestInterface extends pulumi.dynamic.Resource {
   declare readonly port: pulumi.Output<GuestPort>;
   /** Whether the tap is up, as last observed. */
   declare readonly up: pulumi.Output<boolean>;
+  /** The bandwidth the kernel holds: the inputs when they agree, else what tc shows. */
+  declare readonly bandwidth: pulumi.Output<Bandwidth | undefined>;
+  /** The guest's floor class id on the bridge (1:<hex>), allocated from 3 as libvirt does. */
+  declare readonly floorClassId: pulumi.Output<number | undefined>;
+  declare readonly substitutions: pulumi.Output<Substitution[]>;
   declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: GuestInterfaceArgs, opts?: pulumi.CustomResourceOptions) {
@@ -62,11 +72,17 @@ export class GuestInterface extends pulumi.dynamic.Resource {
         isolated: undefined,
         port: undefined,
         up: undefined,
+        bandwidth: undefined,
+        floorClassId: undefined,
+        floorBridge: undefined,
+        substitutions: undefined,
         schemaVersion: undefined,
         ...rest,
         connection: pulumi.secret(conn),
         bridge: net ? net.bridge.apply((b) => b.name) : network,
         macTableManager: net ? net.bridge.apply((b) => b.macTableManager ?? "kernel") : (macTableManager ?? "kernel"),
+        // A floor needs the network's inbound QoS (and must not overcommit it).
+        networkBandwidth: net ? net.bandwidth : undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
       "virtnet",

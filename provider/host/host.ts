@@ -21,6 +21,22 @@ export class Host {
   private readonly batcher: Batcher;
   /** Names handed out by allocators but not yet created, so concurrent creates never pick the same one. */
   readonly reservedNames = new Set<string>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  /**
+   * Runs `body` when no other body holding `key` runs on this host (the per-host lock of design §5), for work that
+   * reads shared state and changes it, such as a bridge's floor classes.
+   */
+  async exclusive<T>(key: string, body: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(body);
+    this.locks.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (this.locks.get(key) === run) this.locks.delete(key);
+    }
+  }
 
   constructor(readonly shell: RemoteShell) {
     this.batcher = new Batcher(shell);

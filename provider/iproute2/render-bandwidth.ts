@@ -102,6 +102,16 @@ function renderIngressLimit(dev: string, rx: Rate, caps: TcCapabilities): TcComm
   ];
 }
 
+/** An interface's inbound rates changed with its class kept (design §4: in-place updates use tc class change). */
+export function renderInterfaceRateChange(dev: string, r: Rate): TcCommand {
+  return tc(
+    "class", "change", "dev", dev, "classid", "1:1", "htb", "rate", kbps(r.average!),
+    ...(r.peak !== undefined ? ["ceil", kbps(r.peak)] : []),
+    ...(r.burst !== undefined ? ["burst", `${r.burst}kb`] : []),
+    "quantum", String(quantum(r.average)),
+  );
+}
+
 /** Class and qdisc ids are hex; the u32 filter handle's node is 800+id written in decimal, which tc reads as hex. */
 export function floorIds(id: number): { classId: string; qdisc: string; filterHandle: string } {
   return { classId: `1:${id.toString(16)}`, qdisc: `${id.toString(16)}:`, filterHandle: `800::${800 + id}` };

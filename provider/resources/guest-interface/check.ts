@@ -2,7 +2,9 @@
 import { interfaceNameProblem, isNameTemplate, nameTemplateProblem } from "../../net/interface-name";
 import { generateLibvirtMac, isMulticastMac, parseMac } from "../../net/mac";
 import { failuresFromZod, type CheckFailure } from "../../schema/check-failures";
-import { isUnknown } from "../../unknown";
+import { containsUnknown, isUnknown } from "../../unknown";
+import { bandwidthFailures, floorProblem } from "../bandwidth/rules";
+import type { Bandwidth } from "../bandwidth/schema";
 import { stripUndefined, type CheckResult } from "../network/check";
 import { guestInterfaceArgsSchema, type GuestInterfaceInputs } from "./schema";
 
@@ -20,6 +22,12 @@ export function guestInterfaceRuleFailures(n: GuestInterfaceInputs): CheckFailur
     const mac = parseMac(n.mac);
     if (mac === undefined) failures.push({ property: "mac", reason: `Invalid guest mac address '${n.mac}': expected six hex octets such as 52:54:00:12:34:56` });
     else if (isMulticastMac(mac)) failures.push({ property: "mac", reason: `expected unicast mac address, found multicast '${n.mac}'` });
+  }
+  failures.push(...bandwidthFailures(n.bandwidth, "interface"));
+  const floor = !isUnknown(n.bandwidth) && n.bandwidth?.inbound !== undefined && !isUnknown(n.bandwidth.inbound) ? n.bandwidth.inbound.floor : undefined;
+  if (typeof floor === "number" && !containsUnknown(n.networkBandwidth) && failures.length === 0) {
+    const problem = floorProblem(floor, n.networkBandwidth as Bandwidth | undefined, 0, "this interface");
+    if (problem) failures.push({ property: "bandwidth.inbound.floor", reason: problem });
   }
   return failures;
 }

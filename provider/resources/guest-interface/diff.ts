@@ -31,6 +31,10 @@ export function diffGuestInterface(o: GuestInterfaceOutputs, n: GuestInterfaceIn
   // Port flags or the fdb entry changed by hand: drift the next update repairs.
   else if (!sameValue(expectedPort({ libvirtMode: n.macTableManager === "libvirt" }), o.port)) changed.push("port");
   if (o.up === false) changed.push("up");
-  const all = ["connection", "name", "bridge", "mac", "mtu", "isolated", "macTableManager", "port", "up"];
+  if (containsUnknown(n.bandwidth) || !sameValue(o.bandwidth, n.bandwidth)) changed.push("bandwidth");
+  // Only validation and bookkeeping use it, and a preview sees a network's absent bandwidth output as unknown:
+  // an unknown value is no reason for an update; the real one is recorded when it is known.
+  if (!containsUnknown(n.networkBandwidth) && !sameValue(o.networkBandwidth, n.networkBandwidth)) changed.push("networkBandwidth");
+  const all = ["connection", "name", "bridge", "mac", "mtu", "isolated", "macTableManager", "port", "up", "bandwidth", "networkBandwidth"];
   return { changes: changed.length > 0, replaces, stables: all.filter((k) => !changed.includes(k)), deleteBeforeReplace: replaces.length > 0 };
 }

@@ -1,6 +1,10 @@
 // GuestInterface domain model: what the tap and its bridge port should be, and outputs from observation.
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
 import { tapMacFor } from "../../net/mac";
+import type { DeviceTc } from "../../host/snapshot";
+import type { TcFeatures } from "../../host/tc-capabilities";
+import { bandwidthMatches, bandwidthSubstitutions, observedBandwidth } from "../bandwidth/observe";
+import type { Bandwidth } from "../bandwidth/schema";
 import { GUEST_INTERFACE_SCHEMA_VERSION, type GuestInterfaceInputs, type GuestInterfaceOutputs, type GuestPort } from "./schema";
 
 export const DEFAULT_TAP_TEMPLATE = "vnet%d";
@@ -33,11 +37,32 @@ export function expectedPort(d: Pick<GuestDesired, "libvirtMode">): GuestPort {
   return { learning: !d.libvirtMode, flood: !d.libvirtMode, guestFdbEntry: d.libvirtMode };
 }
 
+/** The tap's traffic control as observed, its floor as planted on the bridge, and the host's tc features. */
+export interface GuestTc {
+  tap: DeviceTc;
+  ifb?: DeviceTc;
+  /** The floor the bridge gives the guest (undefined when its class or filter is gone), and its class id. */
+  floor?: number;
+  floorClassId?: number;
+  floorBridge?: string;
+  features: TcFeatures;
+}
+
+/** Bandwidth as the kernel holds it, phrased as the inputs wherever they agree. */
+function guestBandwidth(intended: Bandwidth | undefined, tc: GuestTc): Bandwidth | undefined {
+  const tap = observedBandwidth(tc.tap, tc.ifb, false);
+  if (bandwidthMatches(intended, tap) && tc.floor === intended?.inbound?.floor) return intended;
+  const observed: Bandwidth = { ...tap };
+  if (tc.floor !== undefined) observed.inbound = { ...observed.inbound, floor: tc.floor };
+  return observed.inbound || observed.outbound ? observed : undefined;
+}
+
 /** Outputs from the observed tap, in the inputs' terms where the kernel agrees with them. */
-export function guestOutputsFromObservation(intended: GuestInterfaceInputs, name: string, link: ObservedLink, fdb: readonly string[]): GuestInterfaceOutputs {
+export function guestOutputsFromObservation(intended: GuestInterfaceInputs, name: string, link: ObservedLink, fdb: readonly string[], tc?: GuestTc): GuestInterfaceOutputs {
   const guestMac = intended.mac as string;
+  const { bandwidth: wanted, ...rest } = intended;
   const outputs: GuestInterfaceOutputs = {
-    ...intended,
+    ...rest,
     name,
     mac: guestMac,
     // A tap detached by hand reports no bridge: the next update attaches it again.
@@ -46,8 +71,18 @@ export function guestOutputsFromObservation(intended: GuestInterfaceInputs, name
     isolated: link.port?.isolated ?? false,
     port: { learning: link.port?.learning ?? true, flood: link.port?.flood ?? true, guestFdbEntry: fdb.includes(guestMac) },
     up: link.up,
+    substitutions: [],
     schemaVersion: GUEST_INTERFACE_SCHEMA_VERSION,
   };
+  if (tc) {
+    const bandwidth = guestBandwidth(wanted as Bandwidth | undefined, tc);
+    if (bandwidth) outputs.bandwidth = bandwidth;
+    if (tc.floorClassId !== undefined) {
+      outputs.floorClassId = tc.floorClassId;
+      outputs.floorBridge = tc.floorBridge;
+    }
+    outputs.substitutions = bandwidthSubstitutions(wanted as Bandwidth | undefined, tc.features);
+  }
   if (intended.mtu !== undefined) outputs.mtu = link.mtu;
   return outputs;
 }

@@ -2,6 +2,8 @@
 import { z } from "zod";
 import { connectionSchema } from "../../connection/connection";
 import { unknownOr } from "../../schema/unknown-or";
+import { bandwidthSchema, type Bandwidth } from "../bandwidth/schema";
+import type { Substitution } from "../network/model";
 
 export const guestInterfaceArgsSchema = z
   .object({
@@ -16,6 +18,10 @@ export const guestInterfaceArgsSchema = z
     /** Tap MTU in bytes; absent: the bridge's MTU at creation (spec §4.4). */
     mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(68, "must be at least 68").max(65535, "must be at most 65535")).optional(),
     isolated: unknownOr(z.boolean({ error: "must be true or false" })).default(false),
+    /** libvirt's <bandwidth> of the interface: guest inbound shaped on the tap's egress, outbound on its ingress. */
+    bandwidth: unknownOr(bandwidthSchema).optional(),
+    /** The Network's bandwidth, which a floor needs (and must not overcommit). */
+    networkBandwidth: unknownOr(bandwidthSchema).optional(),
   })
   .strict();
 
@@ -31,12 +37,18 @@ export interface GuestPort {
   guestFdbEntry: boolean;
 }
 
-export type GuestInterfaceOutputs = Omit<GuestInterfaceInputs, "name" | "mac"> & {
+export type GuestInterfaceOutputs = Omit<GuestInterfaceInputs, "name" | "mac" | "bandwidth"> & {
   name: string;
   mac: string;
   tapMac: string;
   port: GuestPort;
   /** Whether the tap is administratively up, as observed. */
   up: boolean;
+  bandwidth?: Bandwidth;
+  /** The guest's floor class on the bridge (1:<hex id>), kept in state as libvirt keeps it in the port. */
+  floorClassId?: number;
+  /** The bridge the floor class is on (where it must be unplugged from). */
+  floorBridge?: string;
+  substitutions: Substitution[];
   schemaVersion: number;
 };

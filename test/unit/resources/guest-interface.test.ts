@@ -124,6 +124,10 @@ describe("GuestInterface diff", () => {
   it("replaces when the bridge is unknown: the network is being replaced and the tap must go first", () => {
     expect(diffGuestInterface(outs, checked({ bridge: UNKNOWN })).replaces).toEqual(["bridge"]);
   });
+  it("does not plan an update for a network bandwidth that is only unknown in preview", () => {
+    expect(diffGuestInterface(outs, checked({ networkBandwidth: UNKNOWN })).changes).toBe(false);
+    expect(diffGuestInterface(outs, checked({ networkBandwidth: { inbound: { average: 10 } } }))).toMatchObject({ changes: true, replaces: [] });
+  });
   it("sees port drift (learning turned on by hand) as a change", () => {
     expect(diffGuestInterface({ ...outs, port: { ...outs.port, learning: true } }, inputs)).toMatchObject({ changes: true, replaces: [] });
   });
