@@ -80,7 +80,8 @@ export function renderBandwidthSet(dev: string, bw: Bandwidth | undefined, hiera
   return out;
 }
 
-function renderIngressLimit(dev: string, rx: Rate, caps: TcCapabilities): TcCommand[] {
+/** The outbound (guest to host) limit on the device's ingress: police, or the ifb fallback. */
+export function renderIngressLimit(dev: string, rx: Rate, caps: TcCapabilities): TcCommand[] {
   const rate = kbps(rx.average ?? 0);
   const burst = `${policeBurst(rx)}kb`;
   if (caps.ingress === "police") {

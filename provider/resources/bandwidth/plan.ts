@@ -7,6 +7,7 @@ import {
   renderBandwidthClear,
   renderBandwidthSet,
   renderFloorChange,
+  renderIngressLimit,
   renderUnguaranteedRate,
   type TcCapabilities,
   type TcCommand,
@@ -58,6 +59,6 @@ export function planNetworkRateChange(bridge: string, bw: Bandwidth, floors: { i
       : { argv: ["tc", "class", "change", "dev", bridge, "classid", "1:2", "htb", "rate", kbps(net.average!), ...(net.peak ? ["ceil", kbps(net.peak)] : []), ...(net.burst ? ["burst", `${net.burst}kb`] : []), "quantum", q] },
     ...floors.map((f) => renderFloorChange(bridge, bw, f.floor, f.id)),
   ];
-  const outbound = renderBandwidthSet(bridge, { outbound: bw.outbound }, true, caps).filter((c) => !c.argv.includes("root"));
-  return tcSteps([...commands, ...(bw.outbound ? outbound : [{ argv: ["tc", "qdisc", "del", "dev", bridge, "ingress"], bestEffort: true }])]);
+  const dropIngress: TcCommand = { argv: ["tc", "qdisc", "del", "dev", bridge, "ingress"], bestEffort: true };
+  return tcSteps([...commands, dropIngress, ...(bw.outbound ? renderIngressLimit(bridge, bw.outbound, caps) : [])]);
 }

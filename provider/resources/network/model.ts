@@ -9,6 +9,7 @@ import type { IpInputs } from "./schema";
 import type { DeviceTc } from "../../host/snapshot";
 import type { TcFeatures } from "../../host/tc-capabilities";
 import { bandwidthMatches, bandwidthSubstitutions, observedBandwidth } from "../bandwidth/observe";
+import { floorClasses } from "../bandwidth/plan";
 import type { Bandwidth } from "../bandwidth/schema";
 
 export { OWNER_ALIAS } from "../../net/owner-alias";
@@ -115,7 +116,7 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
   if (previous.mtu !== undefined && previous.mtu !== 0) outputs.mtu = link.mtu;
   if (tc) {
     const observed = observedBandwidth(tc.own, tc.ifb, true);
-    const bandwidth = bandwidthMatches(previous.bandwidth, observed) ? previous.bandwidth : observed;
+    const bandwidth = bandwidthMatches(previous.bandwidth, observed, floorClasses(tc.own).length > 0) ? previous.bandwidth : observed;
     if (bandwidth && (bandwidth.inbound || bandwidth.outbound)) outputs.bandwidth = bandwidth;
     outputs.substitutions.push(...bandwidthSubstitutions(previous.bandwidth, tc.features));
   }

@@ -48,8 +48,8 @@ export interface BridgeTc {
 
 /** Bandwidth steps for an update: nothing while the kernel matches, in-place class changes while guests hold floors. */
 export function planNetworkBandwidth(d: NetworkDesired, tc: BridgeTc): PlanStep[] {
-  if (bandwidthMatches(d.bandwidth, observedBandwidth(tc.own, tc.ifb, true))) return [];
   const floors = floorClasses(tc.own);
+  if (bandwidthMatches(d.bandwidth, observedBandwidth(tc.own, tc.ifb, true), floors.length > 0)) return [];
   if (floors.length > 0) {
     if (d.bandwidth?.inbound?.average === undefined) {
       throw new Error(`bridge ${d.name} has guests with a floor (classes ${floors.map((f) => `1:${f.id.toString(16)}`).join(", ")}); remove their floors before the network's inbound bandwidth`);
