@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
 import { Network, type Bandwidth, type BandwidthArgs, type Substitution } from "./network";
+import { interfaceArgsFromXml } from "../provider/libvirt/interface-xml";
 import { providerShim } from "./shim";
 
 export interface GuestInterfaceArgs {
@@ -52,6 +53,20 @@ export class GuestInterface extends pulumi.dynamic.Resource {
   declare readonly floorClassId: pulumi.Output<number | undefined>;
   declare readonly substitutions: pulumi.Output<Substitution[]>;
   declare readonly schemaVersion: pulumi.Output<number>;
+
+  /**
+   * A GuestInterface from a domain's <interface type='network'|'bridge'> element. The third argument gives the
+   * Network for type='network' (XML names it only by its libvirt name), or the connection for type='bridge', and
+   * may override any argument. Elements virtnet does not implement are an error listing each.
+   */
+  static fromLibvirtXml(name: string, xml: string, args: Partial<GuestInterfaceArgs>, opts?: pulumi.CustomResourceOptions): GuestInterface {
+    const { type, source, ...fromXml } = interfaceArgsFromXml(xml);
+    if (type === "network" && !(args.network instanceof Network)) {
+      throw new Error(`GuestInterface ${name}: <interface type='network'> names libvirt network '${source}'; pass that Network as network`);
+    }
+    const network = args.network ?? source;
+    return new GuestInterface(name, { ...(fromXml as Partial<GuestInterfaceArgs>), ...args, network } as GuestInterfaceArgs, opts);
+  }
 
   constructor(name: string, args: GuestInterfaceArgs, opts?: pulumi.CustomResourceOptions) {
     const { network, connection, macTableManager, ...rest } = args;

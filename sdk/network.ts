@@ -1,6 +1,7 @@
 // Network: a libvirt-style virtual network, i.e. a Linux bridge with its addresses, on a host over SSH.
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
+import { networkArgsFromXml } from "../provider/libvirt/network-xml";
 import { providerShim } from "./shim";
 
 export interface BridgeArgs {
@@ -26,6 +27,8 @@ export interface IpArgs {
 
 export interface NetworkArgs {
   connection: pulumi.Input<ConnectionArgs>;
+  /** The network's name in its libvirt XML (the libvirtXml output). Default: the resource's name. */
+  libvirtName?: pulumi.Input<string>;
   bridge?: pulumi.Input<BridgeArgs>;
   /** Bridge MAC, unicast. Default: a random 52:54:00:xx:xx:xx chosen once and kept. */
   mac?: pulumi.Input<string>;
@@ -110,7 +113,7 @@ export interface Substitution {
   reason: string;
 }
 
-const NETWORK_OUTPUTS = { bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, bandwidth: undefined, up: undefined, substitutions: undefined, schemaVersion: undefined };
+const NETWORK_OUTPUTS = { libvirtXml: undefined, bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, bandwidth: undefined, up: undefined, substitutions: undefined, schemaVersion: undefined };
 
 export class Network extends pulumi.dynamic.Resource {
   declare readonly connection: pulumi.Output<Connection>;
@@ -125,6 +128,19 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly up: pulumi.Output<boolean>;
   declare readonly substitutions: pulumi.Output<Substitution[]>;
   declare readonly schemaVersion: pulumi.Output<number>;
+  /** The network's state as a libvirt <network> document (virsh net-define accepts it). */
+  declare readonly libvirtXml: pulumi.Output<string>;
+
+  /**
+   * A Network from a libvirt <network> document (virsh net-dumpxml). The third argument carries what XML cannot,
+   * the connection, and may override any argument. Elements virtnet does not implement are an error listing each.
+   */
+  static fromLibvirtXml(name: string, xml: string, args: { connection: pulumi.Input<ConnectionArgs> } & Partial<NetworkArgs>, opts?: pulumi.CustomResourceOptions): Network {
+    const fromXml = networkArgsFromXml(xml);
+    const { libvirtName, ...rest } = fromXml;
+    const parsed = { ...rest, libvirtName } as unknown as NetworkArgs;
+    return new Network(name, { ...parsed, ...args }, opts);
+  }
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -132,7 +148,7 @@ export class Network extends pulumi.dynamic.Resource {
       name,
       // Every output must be a key here to exist on the resource, even when the user leaves it out. The whole
       // connection is a secret: it carries credentials, and state must keep it for delete.
-      { ...NETWORK_OUTPUTS, ...args, connection: pulumi.secret(args.connection) },
+      { ...NETWORK_OUTPUTS, libvirtName: name, ...args, connection: pulumi.secret(args.connection) },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
       "virtnet",
       "Network",

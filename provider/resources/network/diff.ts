@@ -39,6 +39,7 @@ const POLICY: FieldPolicy[] = [
       n.bridge.macTableManager !== o.bridge.macTableManager,
   },
   { property: "mac", replaces: () => false, changed: (o, n) => n.mac !== o.mac },
+  { property: "libvirtName", replaces: () => false, changed: (o, n) => n.libvirtName !== o.libvirtName },
   { property: "mtu", replaces: () => false, changed: (o, n) => (n.mtu || undefined) !== (o.mtu || undefined) },
   // Any change of form counts (the state records the new form), even when the kernel's addresses stay the same.
   { property: "ips", replaces: () => false, changed: (o, n) => containsUnknown(n.ips) || !sameValue(o.ips, n.ips) },

@@ -57,6 +57,7 @@ function intendedOutputs(n: NetworkInputs, name: string): NetworkOutputs {
     ips: n.ips as NetworkOutputs["ips"],
     routes: n.routes as NetworkOutputs["routes"],
     bandwidth: n.bandwidth as NetworkOutputs["bandwidth"],
+    libvirtName: n.libvirtName as string | undefined,
     substitutions: [],
   });
 }

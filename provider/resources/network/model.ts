@@ -11,6 +11,7 @@ import type { TcFeatures } from "../../host/tc-capabilities";
 import { bandwidthMatches, bandwidthSubstitutions, observedBandwidth } from "../bandwidth/observe";
 import { floorClasses } from "../bandwidth/plan";
 import type { Bandwidth } from "../bandwidth/schema";
+import { networkToXml } from "../../libvirt/network-xml";
 
 export { OWNER_ALIAS } from "../../net/owner-alias";
 export const NETWORK_SCHEMA_VERSION = 1;
@@ -46,6 +47,9 @@ export interface NetworkOutputs {
   ips: IpInputs[];
   routes: RouteInputs[];
   bandwidth?: Bandwidth;
+  libvirtName?: string;
+  /** The network's state as a libvirt <network> document. */
+  libvirtXml?: string;
   /** Whether the bridge is administratively up, as observed (a bridge set down by hand is drift). */
   up?: boolean;
   /** Settings the host's kernel cannot apply and what virtnet did instead (design §4). */
@@ -114,12 +118,14 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
     substitutions: substitutionsFor(bridge.macTableManager, link),
   };
   if (previous.mtu !== undefined && previous.mtu !== 0) outputs.mtu = link.mtu;
+  if (previous.libvirtName !== undefined) outputs.libvirtName = previous.libvirtName;
   if (tc) {
     const observed = observedBandwidth(tc.own, tc.ifb, true);
     const bandwidth = bandwidthMatches(previous.bandwidth, observed, floorClasses(tc.own).length > 0) ? previous.bandwidth : observed;
     if (bandwidth && (bandwidth.inbound || bandwidth.outbound)) outputs.bandwidth = bandwidth;
     outputs.substitutions.push(...bandwidthSubstitutions(previous.bandwidth, tc.features));
   }
+  outputs.libvirtXml = networkToXml(outputs.libvirtName ?? link.name, outputs);
   return outputs;
 }
 

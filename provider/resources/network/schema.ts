@@ -36,6 +36,8 @@ export const bridgeSchema = z
 export const networkArgsSchema = z
   .object({
     connection: unknownOr(connectionSchema),
+    /** The network's name in its libvirt XML (libvirtXml output); nothing on the host depends on it. */
+    libvirtName: unknownOr(z.string().min(1)).optional(),
     bridge: unknownOr(bridgeSchema).default({ stp: true, delay: 0 }),
     mac: unknownOr(z.string()).optional(),
     // libvirt: 0 or absent means "leave the kernel's MTU" (spec §1.4).
