@@ -11,6 +11,15 @@ export default defineConfig({
       { test: { name: "host", include: ["test/host/**/*.test.ts"], testTimeout: 60_000, hookTimeout: 60_000, expect: { requireAssertions: true } } },
       {
         test: {
+          name: "peer",
+          include: ["test/peer/**/*.test.ts"],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          expect: { requireAssertions: true },
+        },
+      },
+      {
+        test: {
           name: "e2e",
           // Installs pulumi-virtnet from its npm pack tarball once for all e2e files.
           globalSetup: ["test/e2e/install-virtnet.ts"],
