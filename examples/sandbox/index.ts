@@ -2,16 +2,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as virtnet from "pulumi-virtnet";
 import { defineLab } from "./lab";
+import { connectionFromConfig } from "../config-connection";
 
 const config = new pulumi.Config();
-const connection: virtnet.ConnectionArgs = {
-  host: config.require("host"),
-  port: config.getNumber("port") ?? 22,
-  user: config.get("user") ?? "root",
-  privateKey: config.requireSecret("sshKey"),
-  hostKey: config.require("hostKey"),
-  sudo: config.getBoolean("sudo") ?? false,
-};
+const connection = connectionFromConfig(config);
 
 const lab = defineLab(virtnet, connection, { bridgeName: config.get("bridge") ?? "virbr10" });
 export const bridge = lab.bridge;

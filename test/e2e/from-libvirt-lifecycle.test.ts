@@ -1,60 +1,43 @@
 // Migrating from libvirt through Pulumi's plugin: network XML in, a guest <interface> in, libvirtXml out.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defineFromLibvirt } from "../../examples/from-libvirt/migrate";
-import { Engine, type EngineResult, type Program } from "./harness";
-import { installedVirtnet } from "./virtnet-package";
-import { createSandbox, type Sandbox } from "../support/sandbox";
+import type { Program } from "./harness";
+import { steps, useEngine } from "./use-engine";
 
 const XML = readFileSync(join(__dirname, "../../examples/from-libvirt/routed.xml"), "utf8");
-let sb: Sandbox;
-let engine: Engine;
-
-beforeAll(async () => {
-  sb = await createSandbox();
-  engine = new Engine({ pkg: installedVirtnet(), packageName: "pulumi-virtnet" });
-});
-afterAll(async () => {
-  await engine?.destroy().catch(() => undefined);
-  await engine?.dispose();
-  await sb?.destroy();
-});
+const t = useEngine();
 
 function program(xml = XML, mtu?: number): Program {
   return ({ pkg, pulumi }) => {
-    defineFromLibvirt(pkg, { host: sb.host, privateKey: pulumi.secret(sb.privateKey), hostKey: sb.hostKey }, xml, mtu);
+    defineFromLibvirt(pkg, { host: t.sb.host, privateKey: pulumi.secret(t.sb.privateKey), hostKey: t.sb.hostKey }, xml, mtu);
   };
-}
-function steps(r: EngineResult): Record<string, string> {
-  expect(r.errors).toEqual([]);
-  expect(r.failures).toEqual([]);
-  return Object.fromEntries(r.steps.map((s) => [s.name, s.op]));
 }
 
 describe("a libvirt network and guest interface brought to virtnet", () => {
   it("creates what the XML describes, the tap named as the domain's target dev", async () => {
-    expect(steps(await engine.up(program()))).toEqual({ routed: "create", vm: "create" });
-    const routes = (sb.ipJson(["-4", "route", "show", "dev", "virbr1", "proto", "static"]) as Array<{ dst: string }>).map((r) => r.dst);
+    expect(steps(await t.engine.up(program()))).toEqual({ routed: "create", vm: "create" });
+    const routes = (t.sb.ipJson(["-4", "route", "show", "dev", "virbr1", "proto", "static"]) as Array<{ dst: string }>).map((r) => r.dst);
     expect(routes).toEqual(["192.168.222.0/24"]);
-    expect((sb.ipJson(["link", "show", "dev", "vnet7"]) as Array<{ address: string; master: string }>)[0]).toMatchObject({ address: "fe:54:00:6d:90:02", master: "virbr1" });
+    expect((t.sb.ipJson(["link", "show", "dev", "vnet7"]) as Array<{ address: string; master: string }>)[0]).toMatchObject({ address: "fe:54:00:6d:90:02", master: "virbr1" });
   });
 
   it("gives back libvirt XML that, read in again, changes nothing", async () => {
-    const net = [...engine.state.values()].find((s) => s.type.endsWith(":Network"))!;
+    const net = [...t.engine.state.values()].find((s) => s.type.endsWith(":Network"))!;
     const exported = net.outputs.libvirtXml as string;
     expect(exported).toMatch(/<name>routed<\/name>/);
-    expect(steps(await engine.preview(program(exported)))).toEqual({ routed: "same", vm: "same" });
+    expect(steps(await t.engine.preview(program(exported)))).toEqual({ routed: "same", vm: "same" });
   });
 
   it("takes overrides for what the XML says, in place", async () => {
-    expect(steps(await engine.up(program(XML, 1400)))).toEqual({ routed: "update", vm: "same" });
-    expect((sb.ipJson(["link", "show", "dev", "virbr1"]) as Array<{ mtu: number }>)[0].mtu).toBe(1400);
+    expect(steps(await t.engine.up(program(XML, 1400)))).toEqual({ routed: "update", vm: "same" });
+    expect((t.sb.ipJson(["link", "show", "dev", "virbr1"]) as Array<{ mtu: number }>)[0].mtu).toBe(1400);
   });
 
   it("fails the program, listing what virtnet does not implement, for a NAT network with DHCP", async () => {
     const nat = XML.replace("<dns enable='no'/>", "<forward mode='nat'/>").replace("netmask='255.255.255.0'/>", "netmask='255.255.255.0'><dhcp><range start='192.168.122.2' end='192.168.122.9'/></dhcp></ip>");
-    const r = await engine.preview(program(nat));
+    const r = await t.engine.preview(program(nat));
     const message = JSON.stringify(r.errors);
     expect(message).toMatch(/libvirt network 'routed' uses what virtnet does not implement/);
     expect(message).toContain("network/forward");

@@ -1,45 +1,28 @@
 // Engine-faithful lifecycle of the routed example: inline routes on a Network and a StaticRoute attached to it.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { defineRoutedLab, type RoutedOptions } from "../../examples/routed/routed";
-import { Engine, type EngineResult, type Program } from "./harness";
-import { installedVirtnet } from "./virtnet-package";
-import { createSandbox, type Sandbox } from "../support/sandbox";
+import type { Program } from "./harness";
+import { steps, useEngine } from "./use-engine";
 
-let sb: Sandbox;
-let engine: Engine;
-
-beforeAll(async () => {
-  sb = await createSandbox();
-  engine = new Engine({ pkg: installedVirtnet(), packageName: "pulumi-virtnet" });
-});
-afterAll(async () => {
-  await engine?.destroy().catch(() => undefined);
-  await engine?.dispose();
-  await sb?.destroy();
-});
+const t = useEngine();
 
 function routed(options: RoutedOptions = {}): Program {
   return ({ pkg, pulumi }) => {
-    defineRoutedLab(pkg, { host: sb.host, privateKey: pulumi.secret(sb.privateKey), hostKey: sb.hostKey }, options);
+    defineRoutedLab(pkg, { host: t.sb.host, privateKey: pulumi.secret(t.sb.privateKey), hostKey: t.sb.hostKey }, options);
   };
 }
 
 /** Steps by resource name, e.g. { routed: "create", vpn: "create" }. */
-function steps(r: EngineResult): Record<string, string> {
-  expect(r.errors).toEqual([]);
-  expect(r.failures).toEqual([]);
-  return Object.fromEntries(r.steps.map((s) => [s.name, s.op]));
-}
 
 function staticRoutes(family: "-4" | "-6"): string[] {
-  return (sb.ipJson([family, "route", "show", "proto", "static"]) as Array<{ dst: string; gateway: string; dev: string; metric?: number }>)
+  return (t.sb.ipJson([family, "route", "show", "proto", "static"]) as Array<{ dst: string; gateway: string; dev: string; metric?: number }>)
     .map((r) => `${r.dst} via ${r.gateway} dev ${r.dev} metric ${r.metric ?? 0}`)
     .sort();
 }
 
 describe("routed network lifecycle through Pulumi's dynamic-provider plugin", () => {
   it("previews both resources; the route already sees the network's bridge and addresses, which echo its inputs", async () => {
-    const r = await engine.preview(routed());
+    const r = await t.engine.preview(routed());
     expect(steps(r)).toEqual({ routed: "create", vpn: "create" });
     const vpn = r.registrations.find((x) => x.name === "vpn")!;
     expect(vpn.inputs.bridge).toBe("virbr1");
@@ -48,54 +31,54 @@ describe("routed network lifecycle through Pulumi's dynamic-provider plugin", ()
   });
 
   it("creates the network with its inline routes, then the standalone route", async () => {
-    expect(steps(await engine.up(routed()))).toEqual({ routed: "create", vpn: "create" });
+    expect(steps(await t.engine.up(routed()))).toEqual({ routed: "create", vpn: "create" });
     expect(staticRoutes("-4")).toEqual(["10.8.0.0/16 via 192.168.122.2 dev virbr1 metric 1", "192.168.222.0/24 via 192.168.122.10 dev virbr1 metric 1"]);
     expect(staticRoutes("-6")).toEqual(["2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr1 metric 1"]);
-    const vpn = [...engine.state.values()].find((s) => s.type.endsWith(":StaticRoute"))!;
-    expect(vpn.id).toBe(`${sb.host}/virbr1/route/10.8.0.0/16`);
+    const vpn = [...t.engine.state.values()].find((s) => s.type.endsWith(":StaticRoute"))!;
+    expect(vpn.id).toBe(`${t.sb.host}/virbr1/route/10.8.0.0/16`);
     expect(vpn.secretOutputs).toContain("connection");
   });
 
   it("finds nothing to do on a second up; the network's routes and the standalone route do not fight", async () => {
-    expect(steps(await engine.up(routed()))).toEqual({ routed: "same", vpn: "same" });
-    expect(steps(await engine.refresh())).toEqual({ routed: "read", vpn: "read" });
-    expect(steps(await engine.preview(routed()))).toEqual({ routed: "same", vpn: "same" });
+    expect(steps(await t.engine.up(routed()))).toEqual({ routed: "same", vpn: "same" });
+    expect(steps(await t.engine.refresh())).toEqual({ routed: "read", vpn: "read" });
+    expect(steps(await t.engine.preview(routed()))).toEqual({ routed: "same", vpn: "same" });
   });
 
   it("changes gateways and the metric in place: no replaces", async () => {
     const change = { gateway: "192.168.122.11", metric: 4, standaloneGateway: "192.168.122.5" };
-    const preview = await engine.preview(routed(change));
+    const preview = await t.engine.preview(routed(change));
     expect(preview.steps.map((s) => [s.name, s.op, s.replaces])).toEqual([
       ["routed", "update", []],
       ["vpn", "update", []],
     ]);
-    expect(steps(await engine.up(routed(change)))).toEqual({ routed: "update", vpn: "update" });
+    expect(steps(await t.engine.up(routed(change)))).toEqual({ routed: "update", vpn: "update" });
     expect(staticRoutes("-4")).toEqual(["10.8.0.0/16 via 192.168.122.5 dev virbr1 metric 4", "192.168.222.0/24 via 192.168.122.11 dev virbr1 metric 1"]);
   });
 
   it("sees a route deleted by hand on refresh and puts it back on the next up", async () => {
     const change = { gateway: "192.168.122.11", metric: 4, standaloneGateway: "192.168.122.5" };
-    sb.execInNamespace(["ip", "route", "del", "10.8.0.0/16"]);
-    sb.execInNamespace(["ip", "route", "del", "192.168.222.0/24"]);
-    expect(steps(await engine.refresh())).toEqual({ routed: "read", vpn: "refresh-delete" });
-    expect(steps(await engine.preview(routed(change)))).toEqual({ routed: "update", vpn: "create" });
-    expect(steps(await engine.up(routed(change)))).toEqual({ routed: "update", vpn: "create" });
+    t.sb.execInNamespace(["ip", "route", "del", "10.8.0.0/16"]);
+    t.sb.execInNamespace(["ip", "route", "del", "192.168.222.0/24"]);
+    expect(steps(await t.engine.refresh())).toEqual({ routed: "read", vpn: "refresh-delete" });
+    expect(steps(await t.engine.preview(routed(change)))).toEqual({ routed: "update", vpn: "create" });
+    expect(steps(await t.engine.up(routed(change)))).toEqual({ routed: "update", vpn: "create" });
     expect(staticRoutes("-4")).toEqual(["10.8.0.0/16 via 192.168.122.5 dev virbr1 metric 4", "192.168.222.0/24 via 192.168.122.11 dev virbr1 metric 1"]);
   });
 
   it("rejects an unreachable gateway at preview once the network's addresses are known", async () => {
-    const r = await engine.preview(routed({ standaloneGateway: "10.99.0.1" }));
+    const r = await t.engine.preview(routed({ standaloneGateway: "10.99.0.1" }));
     expect(r.failures).toEqual([expect.objectContaining({ property: "gateway", reason: expect.stringMatching(/unreachable static route gateway '10.99.0.1'/) })]);
   });
 
   it("removes the standalone route when it leaves the program, and destroy leaves nothing", async () => {
-    expect(steps(await engine.up(routed({ withoutStandalone: true })))).toEqual({ routed: "update", vpn: "delete" });
+    expect(steps(await t.engine.up(routed({ withoutStandalone: true })))).toEqual({ routed: "update", vpn: "delete" });
     expect(staticRoutes("-4")).toEqual(["192.168.222.0/24 via 192.168.122.10 dev virbr1 metric 1"]);
-    await engine.up(routed());
-    const r = await engine.destroy();
+    await t.engine.up(routed());
+    const r = await t.engine.destroy();
     expect(r.errors).toEqual([]);
     expect(r.steps.map((s) => s.name)).toEqual(["vpn", "routed"]);
     expect(staticRoutes("-4")).toEqual([]);
-    expect(sb.ipJson(["link", "show", "type", "bridge"])).toEqual([]);
+    expect(t.sb.ipJson(["link", "show", "type", "bridge"])).toEqual([]);
   });
 });

@@ -1,26 +1,18 @@
 // The Network handlers against a real kernel: a sandbox host reached over SSH, checked through `ip -n`.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { network } from "../../../provider";
-import { closeAllHosts, hostFor } from "../../../provider/host/host-pool";
+import { hostFor } from "../../../provider/host/host-pool";
 import { knownConnection } from "../../../provider/connection/known-connection";
 import type { ConnectionInputs } from "../../../provider/connection/connection";
-import { createSandbox, type Sandbox } from "../../support/sandbox";
+import { useSandbox } from "../../support/use-sandbox";
 import { sandboxConnection } from "../../support/network-args";
 
 type Props = Record<string, unknown>;
-let sb: Sandbox;
-
-beforeAll(async () => {
-  sb = await createSandbox();
-});
-afterAll(async () => {
-  closeAllHosts();
-  await sb?.destroy();
-});
+const t = useSandbox();
 
 /** The kernel's view, read independently of virtnet. */
 function kernel(name: string) {
-  const [link] = sb.ipJson(["-d", "addr", "show", "dev", name]) as Array<{
+  const [link] = t.sb.ipJson(["-d", "addr", "show", "dev", name]) as Array<{
     ifindex: number;
     mtu: number;
     address: string;
@@ -40,7 +32,7 @@ function globalAddrs(name: string): string[] {
 }
 
 function bridgeExists(name: string): boolean {
-  return (sb.ipJson(["link", "show", "type", "bridge"]) as Array<{ ifname: string }>).some((l) => l.ifname === name);
+  return (t.sb.ipJson(["link", "show", "type", "bridge"]) as Array<{ ifname: string }>).some((l) => l.ifname === name);
 }
 
 async function checked(news: Props, olds: Props = {}): Promise<Props> {
@@ -57,7 +49,7 @@ describe("Network on a sandbox host", () => {
 
   it("creates the bridge in libvirt's shape: MAC, MTU, STP, addresses, up, owned", async () => {
     inputs = await checked({
-      connection: sandboxConnection(sb),
+      connection: sandboxConnection(t.sb),
       bridge: { name, stp: true, delay: 0 },
       mac: "52:54:00:12:34:56",
       mtu: 9000,
@@ -69,7 +61,7 @@ describe("Network on a sandbox host", () => {
     const created = await network.create(inputs);
     id = created.id;
     outs = created.outs;
-    expect(id).toBe(`${sb.host}/${name}`);
+    expect(id).toBe(`${t.sb.host}/${name}`);
     const k = kernel(name);
     expect(k.linkinfo.info_kind).toBe("bridge");
     expect(k.address).toBe("52:54:00:12:34:56");
@@ -79,7 +71,7 @@ describe("Network on a sandbox host", () => {
     expect(k.linkinfo.info_data.stp_state).toBe(1);
     expect(k.linkinfo.info_data.forward_delay).toBe(200); // STP clamps libvirt's delay 0 to 2 s
     expect(globalAddrs(name)).toEqual(["192.168.100.1/24", "2001:db8:ac10:fd01::1/64"]);
-    expect(sb.execInNamespace(["sysctl", "-n", `net.ipv6.conf.${name}.accept_ra`]).trim()).toBe("0");
+    expect(t.sb.execInNamespace(["sysctl", "-n", `net.ipv6.conf.${name}.accept_ra`]).trim()).toBe("0");
     expect(outs).toMatchObject({ bridge: { name, stp: true, delay: 0 }, mac: "52:54:00:12:34:56", mtu: 9000 });
   });
 
@@ -91,17 +83,17 @@ describe("Network on a sandbox host", () => {
   });
 
   it("keeps the MTU when a smaller port joins (MTU set as a change, not at link creation)", () => {
-    sb.execInNamespace(["ip", "link", "add", "port0", "type", "veth", "peer", "name", "port1"]);
-    sb.execInNamespace(["ip", "link", "set", "port0", "master", name]);
+    t.sb.execInNamespace(["ip", "link", "add", "port0", "type", "veth", "peer", "name", "port1"]);
+    t.sb.execInNamespace(["ip", "link", "set", "port0", "master", name]);
     expect(kernel(name).mtu).toBe(9000);
-    sb.execInNamespace(["ip", "link", "del", "port0"]);
+    t.sb.execInNamespace(["ip", "link", "del", "port0"]);
   });
 
   it("updates mtu, stp, delay, addresses and macTableManager in place, without recreating or downing the bridge", async () => {
     const ifindex = kernel(name).ifindex;
     const news = await checked(
       {
-        connection: sandboxConnection(sb),
+        connection: sandboxConnection(t.sb),
         bridge: { name, stp: false, delay: 3, macTableManager: "libvirt" },
         mac: "52:54:00:12:34:57",
         mtu: 1400,
@@ -120,7 +112,7 @@ describe("Network on a sandbox host", () => {
     expect(k.linkinfo.info_data.stp_state).toBe(0);
     expect(k.linkinfo.info_data.forward_delay).toBe(300);
     expect(globalAddrs(name)).toEqual(["10.8.0.1/16", "192.168.100.1/16"]);
-    expect(sb.execInNamespace(["sysctl", "-n", `net.ipv6.conf.${name}.disable_ipv6`]).trim()).toBe("1");
+    expect(t.sb.execInNamespace(["sysctl", "-n", `net.ipv6.conf.${name}.disable_ipv6`]).trim()).toBe("1");
     // This kernel lacks bridge VLAN filtering: libvirt mode is applied without it, and says so.
     expect(r.outs.substitutions).toEqual([expect.objectContaining({ property: "bridge.macTableManager" })]);
     expect((await network.diff(id, r.outs, news)).changes).toBe(false);
@@ -139,9 +131,9 @@ describe("Network on a sandbox host", () => {
   });
 
   it("detects drift made by hand and repairs it on the next update", async () => {
-    sb.execInNamespace(["ip", "link", "set", "dev", name, "mtu", "1300"]);
-    sb.execInNamespace(["ip", "addr", "add", "172.30.0.1/24", "dev", name]);
-    sb.execInNamespace(["ip", "link", "set", "dev", name, "down"]);
+    t.sb.execInNamespace(["ip", "link", "set", "dev", name, "mtu", "1300"]);
+    t.sb.execInNamespace(["ip", "addr", "add", "172.30.0.1/24", "dev", name]);
+    t.sb.execInNamespace(["ip", "link", "set", "dev", name, "down"]);
     const refreshed = await network.read(id, outs);
     expect(refreshed.props).toMatchObject({ mtu: 1300, up: false });
     expect(refreshed.props.ips).toContainEqual({ address: "172.30.0.1", prefix: 24 });
@@ -159,27 +151,27 @@ describe("Network on a sandbox host", () => {
   });
 
   it("reads a bridge deleted by hand as gone", async () => {
-    const created = await network.create(await checked({ connection: sandboxConnection(sb), bridge: { name: "virbr11" } }));
-    sb.execInNamespace(["ip", "link", "del", "virbr11"]);
+    const created = await network.create(await checked({ connection: sandboxConnection(t.sb), bridge: { name: "virbr11" } }));
+    t.sb.execInNamespace(["ip", "link", "del", "virbr11"]);
     expect((await network.read(created.id, created.outs)).id).toBe("");
   });
 });
 
 describe("Network ownership and naming", () => {
   it("refuses to take over a bridge it did not create, and changes nothing", async () => {
-    sb.execInNamespace(["ip", "link", "add", "foreign0", "type", "bridge"]);
-    const before = JSON.stringify(sb.ipJson(["-d", "link", "show", "dev", "foreign0"]));
-    const inputs = await checked({ connection: sandboxConnection(sb), bridge: { name: "foreign0" }, mtu: 9000 });
+    t.sb.execInNamespace(["ip", "link", "add", "foreign0", "type", "bridge"]);
+    const before = JSON.stringify(t.sb.ipJson(["-d", "link", "show", "dev", "foreign0"]));
+    const inputs = await checked({ connection: sandboxConnection(t.sb), bridge: { name: "foreign0" }, mtu: 9000 });
     await expect(network.create(inputs)).rejects.toThrow(/foreign0 already exists on .* not created by virtnet.*pulumi import/);
-    expect(JSON.stringify(sb.ipJson(["-d", "link", "show", "dev", "foreign0"]))).toBe(before);
-    sb.execInNamespace(["ip", "link", "del", "foreign0"]);
+    expect(JSON.stringify(t.sb.ipJson(["-d", "link", "show", "dev", "foreign0"]))).toBe(before);
+    t.sb.execInNamespace(["ip", "link", "del", "foreign0"]);
   });
 
   it("adopts an existing bridge through import (read by id, then update marks it)", async () => {
-    sb.execInNamespace(["ip", "link", "add", "adopt0", "type", "bridge"]);
-    const args = { connection: sandboxConnection(sb), bridge: { name: "adopt0", stp: false } };
-    const imported = await network.read(`${sb.host}/adopt0`, args);
-    expect(imported.id).toBe(`${sb.host}/adopt0`);
+    t.sb.execInNamespace(["ip", "link", "add", "adopt0", "type", "bridge"]);
+    const args = { connection: sandboxConnection(t.sb), bridge: { name: "adopt0", stp: false } };
+    const imported = await network.read(`${t.sb.host}/adopt0`, args);
+    expect(imported.id).toBe(`${t.sb.host}/adopt0`);
     const inputs = await checked(args, { mac: imported.props.mac });
     await network.update(imported.id, imported.props, inputs);
     expect(kernel("adopt0").ifalias).toBe("virtnet");
@@ -187,7 +179,7 @@ describe("Network ownership and naming", () => {
   });
 
   it("gives concurrent auto-named networks distinct virbrN names, in few execs", async () => {
-    const inputs = await Promise.all(Array.from({ length: 10 }, () => checked({ connection: sandboxConnection(sb) })));
+    const inputs = await Promise.all(Array.from({ length: 10 }, () => checked({ connection: sandboxConnection(t.sb) })));
     const host = hostFor(knownConnection(inputs[0].connection as ConnectionInputs, "test"));
     const before = host.stats.execs;
     const created = await Promise.all(inputs.map((i) => network.create(i)));
