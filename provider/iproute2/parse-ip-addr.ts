@@ -1,5 +1,6 @@
 // Parses `ip -j -d addr show` into links with their bridge attributes and addresses; strict about what it uses.
 import { z } from "zod";
+import { parseJsonOutput } from "./parse-json";
 import type { IpFamily } from "../net/ip-address";
 
 const addrInfo = z.object({
@@ -73,15 +74,7 @@ export interface ObservedLink {
 }
 
 export function parseIpAddr(json: string): ObservedLink[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(json);
-  } catch {
-    throw new Error(`'ip -j -d addr show' printed something that is not JSON: ${json.slice(0, 200)}`);
-  }
-  const parsed = z.array(link).safeParse(data);
-  if (!parsed.success) throw new Error(`'ip -j -d addr show' printed JSON of an unexpected shape: ${parsed.error.issues[0]?.message}`);
-  return parsed.data.map((l) => {
+  return parseJsonOutput(json, z.array(link), "ip -j -d addr show").map((l) => {
     const kind = l.linkinfo?.info_kind;
     let bridge: ObservedBridge | undefined;
     if (kind === "bridge") {

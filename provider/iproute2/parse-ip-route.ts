@@ -1,5 +1,6 @@
 // Parses `ip -j -d route show table main` (either family) strictly about the fields virtnet uses.
 import { z } from "zod";
+import { parseJsonOutput } from "./parse-json";
 import { normalizeAddress, type IpFamily } from "../net/ip-address";
 
 const route = z.object({
@@ -23,16 +24,9 @@ export interface ObservedRoute {
 }
 
 export function parseIpRoute(json: string, family: IpFamily): ObservedRoute[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(json.trim() === "" ? "[]" : json);
-  } catch {
-    throw new Error(`'ip -j route show' printed something that is not JSON: ${json.slice(0, 200)}`);
-  }
-  const parsed = z.array(route).safeParse(data);
-  if (!parsed.success) throw new Error(`'ip -j route show' printed JSON of an unexpected shape: ${parsed.error.issues[0]?.message}`);
+  const routes = parseJsonOutput(json, z.array(route), "ip -j route show");
   const hostPrefix = family === "ipv4" ? 32 : 128;
-  return parsed.data.flatMap((r): ObservedRoute[] => {
+  return routes.flatMap((r): ObservedRoute[] => {
     // Multipath routes have no single device; virtnet never makes them and never matches them.
     if (r.dev === undefined) return [];
     const [address, prefix] = r.dst === "default" ? [family === "ipv4" ? "0.0.0.0" : "::", "0"] : r.dst.split("/");

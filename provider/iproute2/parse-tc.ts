@@ -1,6 +1,7 @@
 // Parses tc's output for one device. Classes and filters are read from text: on iproute2 6.1 `tc -j class show`
 // prints text for htb, and `tc -j filter show` repeats the "match" key of u32 filters (invalid JSON, matches lost).
 import { z } from "zod";
+import { parseJsonOutput } from "./parse-json";
 
 /** tc prints rates in decimal bits per second. */
 export function parseTcRate(text: string): number {
@@ -49,9 +50,7 @@ export interface TcFilter {
 const qdiscJson = z.array(z.object({ kind: z.string(), handle: z.string(), parent: z.string().optional() }));
 
 export function parseTcQdiscs(json: string): TcQdisc[] {
-  const parsed = qdiscJson.safeParse(JSON.parse(json.trim() === "" ? "[]" : json));
-  if (!parsed.success) throw new Error(`'tc -j qdisc show' printed JSON of an unexpected shape: ${parsed.error.issues[0]?.message}`);
-  return parsed.data.map((q) => ({ kind: q.kind, handle: q.handle, parent: q.parent }));
+  return parseJsonOutput(json, qdiscJson, "tc -j qdisc show").map((q) => ({ kind: q.kind, handle: q.handle, parent: q.parent }));
 }
 
 const field = (line: string, name: string): string | undefined => new RegExp(`(?:^|\\s)${name} (\\S+)`).exec(line)?.[1];
