@@ -32,7 +32,9 @@ async function main(): Promise<void> {
     show("pulumi preview", await engine.preview(program));
     show("pulumi up", await engine.up(program));
     const [lab] = engine.state.values();
-    console.log(`   id ${lab.id}; outputs: ${JSON.stringify({ ...lab.outputs, connection: "[secret]", __provider: undefined })}`);
+    const { libvirtXml, ...outputs } = lab.outputs;
+    console.log(`   id ${lab.id}; outputs: ${JSON.stringify({ ...outputs, connection: "[secret]", __provider: undefined })}`);
+    console.log(`\n== the network as libvirt XML (libvirtXml output)\n${libvirtXml}`);
     console.log("\n== kernel state on the host");
     console.log(`$ ip -br link\n${onHost(sb.namespace, "-br", "link")}`);
     console.log(`$ ip -br addr\n${onHost(sb.namespace, "-br", "addr")}`);
