@@ -1,14 +1,12 @@
 // GuestInterface lifecycle: observe the host, plan the tap and its bridge port, apply in one exec, observe again.
-import { connectionSecrets } from "../../connection/connection";
 import { knownConnection } from "../../connection/known-connection";
 import { chooseName } from "../../host/choose-name";
 import type { Host } from "../../host/host";
 import { hostFor } from "../../host/host-pool";
 import type { HostSnapshot } from "../../host/snapshot";
-import { withRedaction } from "../../resource-error";
+import { redactedHandlers } from "../../resource-error";
 import { assertStateVersion } from "../../schema/state-version";
-import { stripUndefined, type CheckResult } from "../network/check";
-import type { DiffResult } from "../network/diff";
+import { stripUndefined } from "../network/check";
 import { checkGuestInterface } from "./check";
 import { diffGuestInterface } from "./diff";
 import { DEFAULT_TAP_TEMPLATE, guestDesired, guestOutputsFromObservation } from "./model";
@@ -204,17 +202,12 @@ async function remove(id: string, props: Props): Promise<void> {
   });
 }
 
-function secretsOf(props: Props): string[] {
-  return connectionSecrets(props.connection as Parameters<typeof connectionSecrets>[0]);
-}
-
 /** The GuestInterface handlers the serialized shim delegates to. */
-export const guestInterfaceHandlers = {
-  check: (olds: Props, news: Props): Promise<CheckResult> => withRedaction(secretsOf(news), async () => checkGuestInterface(olds, news)),
-  diff: (_id: string, olds: Props, news: Props): Promise<DiffResult> =>
-    withRedaction(secretsOf(news), async () => diffGuestInterface(fromState(olds), news as unknown as GuestInterfaceInputs)),
-  create: (inputs: Props) => withRedaction(secretsOf(inputs), () => create(inputs)),
-  read: (id: string, props: Props) => withRedaction(secretsOf(props), () => read(id, props)),
-  update: (id: string, olds: Props, news: Props) => withRedaction([...secretsOf(olds), ...secretsOf(news)], () => update(id, olds, news)),
-  delete: (id: string, props: Props) => withRedaction(secretsOf(props), () => remove(id, props)),
-};
+export const guestInterfaceHandlers = redactedHandlers({
+  check: (olds, news) => checkGuestInterface(olds, news),
+  diff: (_id, olds, news) => diffGuestInterface(fromState(olds), news as unknown as GuestInterfaceInputs),
+  create,
+  read,
+  update,
+  delete: remove,
+});

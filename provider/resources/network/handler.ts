@@ -1,5 +1,4 @@
 // Network lifecycle: observe the host, plan, apply in one exec, observe again (design §3 data flow).
-import { connectionSecrets } from "../../connection/connection";
 import { knownConnection } from "../../connection/known-connection";
 import { ApplyError, type Host } from "../../host/host";
 import { hostFor } from "../../host/host-pool";
@@ -7,10 +6,10 @@ import type { HostSnapshot } from "../../host/snapshot";
 import { isNameTemplate } from "../../net/interface-name";
 import { chooseName } from "../../host/choose-name";
 import { OWNER_ALIAS } from "../../net/owner-alias";
-import { PartialFailure, withRedaction } from "../../resource-error";
+import { PartialFailure, redactedHandlers } from "../../resource-error";
 import { assertStateVersion } from "../../schema/state-version";
-import { checkNetwork, stripUndefined, type CheckResult } from "./check";
-import { diffNetwork, type DiffResult } from "./diff";
+import { checkNetwork, stripUndefined } from "./check";
+import { diffNetwork } from "./diff";
 import {
   DEFAULT_BRIDGE_TEMPLATE,
   NETWORK_SCHEMA_VERSION,
@@ -36,10 +35,6 @@ type Props = Record<string, unknown>;
 /** libvirt tries virbr0 … virbr256 (MAX_BRIDGE_ID, spec §1.9). */
 const MAX_BRIDGE_ID = 256;
 const AUTO_NAME_ATTEMPTS = 3;
-
-function secretsOf(props: Props): string[] {
-  return connectionSecrets(props.connection as Parameters<typeof connectionSecrets>[0]);
-}
 
 export function networkId(host: string, bridge: string): string {
   return `${host}/${bridge}`;
@@ -217,12 +212,11 @@ async function remove(id: string, props: Props): Promise<void> {
 }
 
 /** The Network handlers the serialized shim delegates to. */
-export const networkHandlers = {
-  check: (olds: Props, news: Props): Promise<CheckResult> => withRedaction(secretsOf(news), async () => checkNetwork(olds, news)),
-  diff: (_id: string, olds: Props, news: Props): Promise<DiffResult> =>
-    withRedaction(secretsOf(news), async () => diffNetwork(networkOutputsFromState(olds), news as unknown as NetworkInputs)),
-  create: (inputs: Props) => withRedaction(secretsOf(inputs), () => create(inputs)),
-  read: (id: string, props: Props) => withRedaction(secretsOf(props), () => read(id, props)),
-  update: (id: string, olds: Props, news: Props) => withRedaction([...secretsOf(olds), ...secretsOf(news)], () => update(id, olds, news)),
-  delete: (id: string, props: Props) => withRedaction(secretsOf(props), () => remove(id, props)),
-};
+export const networkHandlers = redactedHandlers({
+  check: (olds, news) => checkNetwork(olds, news),
+  diff: (_id, olds, news) => diffNetwork(networkOutputsFromState(olds), news as unknown as NetworkInputs),
+  create,
+  read,
+  update,
+  delete: remove,
+});

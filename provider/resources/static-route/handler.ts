@@ -1,14 +1,12 @@
 // StaticRoute lifecycle: observe the bridge and its routes, plan with the shared route planner, apply, observe.
-import { connectionSecrets } from "../../connection/connection";
 import { knownConnection } from "../../connection/known-connection";
 import type { Host } from "../../host/host";
 import { hostFor } from "../../host/host-pool";
 import type { HostSnapshot } from "../../host/snapshot";
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
-import { withRedaction } from "../../resource-error";
+import { redactedHandlers } from "../../resource-error";
 import { assertStateVersion } from "../../schema/state-version";
-import { stripUndefined, type CheckResult } from "../network/check";
-import type { DiffResult } from "../network/diff";
+import { stripUndefined } from "../network/check";
 import type { IpInputs } from "../network/schema";
 import { desiredRoute, destinationText, routeOutputs, sameDestination } from "../route/model";
 import { allRouteSteps, planRoutes, routeCollisions } from "../route/plan";
@@ -115,17 +113,12 @@ async function remove(id: string, props: Props): Promise<void> {
   if (steps.length > 0) await host.apply(steps, `deleting ${label(previous, host)}`);
 }
 
-function secretsOf(props: Props): string[] {
-  return connectionSecrets(props.connection as Parameters<typeof connectionSecrets>[0]);
-}
-
 /** The StaticRoute handlers the serialized shim delegates to. */
-export const staticRouteHandlers = {
-  check: (olds: Props, news: Props): Promise<CheckResult> => withRedaction(secretsOf(news), async () => checkStaticRoute(olds, news)),
-  diff: (_id: string, olds: Props, news: Props): Promise<DiffResult> =>
-    withRedaction(secretsOf(news), async () => diffStaticRoute(outputsFromState(olds), news as unknown as StaticRouteInputs)),
-  create: (inputs: Props) => withRedaction(secretsOf(inputs), () => create(inputs)),
-  read: (id: string, props: Props) => withRedaction(secretsOf(props), () => read(id, props)),
-  update: (id: string, olds: Props, news: Props) => withRedaction([...secretsOf(olds), ...secretsOf(news)], () => update(id, olds, news)),
-  delete: (id: string, props: Props) => withRedaction(secretsOf(props), () => remove(id, props)),
-};
+export const staticRouteHandlers = redactedHandlers({
+  check: (olds, news) => checkStaticRoute(olds, news),
+  diff: (_id, olds, news) => diffStaticRoute(outputsFromState(olds), news as unknown as StaticRouteInputs),
+  create,
+  read,
+  update,
+  delete: remove,
+});
