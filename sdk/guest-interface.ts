@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
 import { Network, type Bandwidth, type BandwidthArgs, type Substitution } from "./network";
 import { interfaceArgsFromXml } from "../provider/libvirt/interface-xml";
+import { attachment } from "./attachment";
 import { providerShim } from "./shim";
 
 export interface GuestInterfaceArgs {
@@ -70,11 +71,7 @@ export class GuestInterface extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: GuestInterfaceArgs, opts?: pulumi.CustomResourceOptions) {
     const { network, connection, macTableManager, ...rest } = args;
-    const net = network instanceof Network ? network : undefined;
-    const conn = connection ?? net?.connection;
-    if (conn === undefined) {
-      throw new Error(`GuestInterface ${name}: connection is required when network is a bridge name`);
-    }
+    const { net, connection: conn } = attachment("GuestInterface", name, network, connection);
     super(
       providerShim("guestInterface"),
       name,

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
 import { networkArgsFromXml } from "../provider/libvirt/network-xml";
+import type { Bandwidth } from "../provider/resources/bandwidth/schema";
 import { providerShim } from "./shim";
 
 export interface BridgeArgs {
@@ -55,17 +56,8 @@ export interface BandwidthArgs {
   outbound?: pulumi.Input<RateArgs>;
 }
 
-export interface Rate {
-  average?: number;
-  peak?: number;
-  burst?: number;
-  floor?: number;
-}
-
-export interface Bandwidth {
-  inbound?: Rate;
-  outbound?: Rate;
-}
+/** Bandwidth as recorded in outputs: libvirt's units (KB/s, KB). */
+export type { Bandwidth, Rate } from "../provider/resources/bandwidth/schema";
 
 export interface RouteArgs {
   /** Destination network address (host bits clear), or 0.0.0.0 / :: for the default route. */

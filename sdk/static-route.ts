@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
 import { Network, type Ip, type RouteArgs } from "./network";
+import { attachment } from "./attachment";
 import { providerShim } from "./shim";
 
 /** A route's fields as on Network.routes; for a StaticRoute, destination changes replace it and gateway or metric change in place. */
@@ -26,11 +27,7 @@ export class StaticRoute extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: StaticRouteArgs, opts?: pulumi.CustomResourceOptions) {
     const { network, connection, ...route } = args;
-    const net = network instanceof Network ? network : undefined;
-    const conn = connection ?? net?.connection;
-    if (conn === undefined) {
-      throw new Error(`StaticRoute ${name}: connection is required when network is a bridge name`);
-    }
+    const { net, connection: conn } = attachment("StaticRoute", name, network, connection);
     super(
       providerShim("staticRoute"),
       name,
