@@ -1,4 +1,4 @@
-// The provider implementation the serialized shims require by package name (design §3). Never serialized.
-export { networkHandlers as network } from "./resources/network/handler";
-export { staticRouteHandlers as staticRoute } from "./resources/static-route/handler";
-export { guestInterfaceHandlers as guestInterface } from "./resources/guest-interface/handler";
+// The provider implementation the serialized shims require by package name (docs/architecture.md §3). Never serialized.
+export { networkHandlers as network } from "./resources/network/resource";
+export { staticRouteHandlers as staticRoute } from "./resources/static-route/resource";
+export { guestInterfaceHandlers as guestInterface } from "./resources/guest-interface/resource";

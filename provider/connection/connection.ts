@@ -70,8 +70,8 @@ export function connectionSecrets(c: Partial<Connection> | undefined): string[] 
 }
 
 /** Whether a connection now points at another host, which replaces every resource on it (unknown counts as changed). */
-export function connectionHostChanged(previous: ConnectionInputs, next: ConnectionInputs | string): boolean {
-  return typeof next === "string" || typeof next.host !== "string" || isUnknown(next.host) || next.host !== previous.host;
+export function connectionHostChanged(previous: ConnectionInputs | string, next: ConnectionInputs | string): boolean {
+  return typeof next === "string" || typeof previous === "string" || isUnknown(next.host) || next.host !== previous.host;
 }
 
 /** How users and error messages name a host. */

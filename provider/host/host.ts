@@ -3,8 +3,8 @@ import { Batcher } from "../exec/batcher";
 import type { RemoteShell } from "../exec/remote-shell";
 import { renderOperation } from "../iproute2/render-operation";
 import { quoteArgv } from "../exec/quote";
-import { parseApplyOutput, renderApplyScript, renderBestEffortScript } from "../plan/apply-script";
-import type { PlanStep } from "../plan/operation";
+import { parseApplyOutput, renderApplyScript } from "../plan/apply-script";
+import type { Operation } from "../net/operation";
 import { HostSnapshot, SNAPSHOT_SCRIPT } from "./snapshot";
 
 /** A plan failed on the host. `rolledBack` says whether the steps that had run were undone. */
@@ -62,26 +62,23 @@ export class Host {
   }
 
   /**
-   * Runs the steps in order in one exec and observes the result in the same exec. If a step fails, the
-   * steps before it are undone (in reverse) and an ApplyError names the failing command and its stderr.
+   * Runs the operations in order in one exec and observes the result in the same exec. If one fails, the script
+   * undoes the ones before it on the host, and an ApplyError names the failing command, its stderr, and any undo
+   * that failed too (never swallowed).
    */
-  async apply(steps: readonly PlanStep[], what: string): Promise<HostSnapshot> {
-    const r = await this.batcher.submit(renderApplyScript(steps, SNAPSHOT_SCRIPT));
+  async apply(ops: readonly Operation[], what: string): Promise<HostSnapshot> {
+    const r = await this.batcher.submit(renderApplyScript(ops, SNAPSHOT_SCRIPT));
     const outcome = parseApplyOutput(r.stdout);
     if (outcome.applied && r.code === 0) return HostSnapshot.parse(r.stdout);
-    const failed = outcome.failedStep !== undefined ? steps[outcome.failedStep] : undefined;
-    const command = failed ? quoteArgv(renderOperation(failed.operation).argv) : "the script";
+    const failed = outcome.failedStep !== undefined ? ops[outcome.failedStep] : undefined;
+    const command = failed ? quoteArgv(renderOperation(failed).argv) : "the script";
     const stderr = r.stderr.trim() || "(no error output)";
-    const done = failed ? steps.slice(0, outcome.failedStep) : [];
-    const undo = done.flatMap((s) => s.undo).reverse();
-    let rolledBack = true;
-    if (undo.length > 0) {
-      const u = await this.batcher.submit(renderBestEffortScript(undo)).catch(() => undefined);
-      rolledBack = u !== undefined && u.code === 0;
-    }
+    const before = failed ? outcome.failedStep! : 0;
+    const rolledBack = outcome.undoFailures.length === 0;
+    const undoText = outcome.undoFailures.map((u) => `\`${quoteArgv(renderOperation(ops[u.step]).argv)}\` (exit ${u.exitCode})`).join(", ");
     throw new ApplyError(
       `${what} on ${this.label}: \`${command}\` failed${outcome.exitCode !== undefined ? ` (exit ${outcome.exitCode})` : ""}: ${stderr}` +
-        (done.length > 0 ? (rolledBack ? "; the steps before it were undone" : "; undoing the steps before it also failed") : ""),
+        (before > 0 ? (rolledBack ? "; the steps before it were undone" : `; undoing these steps before it failed: ${undoText}`) : ""),
       rolledBack,
     );
   }

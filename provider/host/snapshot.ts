@@ -19,7 +19,7 @@ export const SNAPSHOT_SCRIPT = [
   `printf '\\n%s\\n' '${SECTION} fdb'; for f in /sys/class/net/*/ifalias; do read -r a < "$f" || continue; [ "$a" = ${OWNER_ALIAS} ] || continue; d=\${f%/ifalias}; d=\${d##*/}; [ -d "/sys/class/net/$d/brport" ] || continue; printf '%s ' "$d"; bridge -j fdb show brport "$d"; echo; done`,
   // One qdisc listing for the host; classes and filters only of virtnet's devices that shape (HTB or ingress).
   `printf '\\n%s\\n' '${SECTION} qdisc'; tc -j qdisc show`,
-  `printf '\\n%s\\n' '${SECTION} tc'; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; [ "$a" = ${OWNER_ALIAS} ] || continue; printf '@@dev %s\\n' "$d"; tc class show dev "$d"; printf '@@filter\\n'; tc filter show dev "$d"; printf '@@ingress\\n'; tc filter show dev "$d" parent ffff:; done`,
+  `printf '\\n%s\\n' '${SECTION} tc'; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; [ "$a" = ${OWNER_ALIAS} ] || continue; printf '@@dev %s\\n' "$d"; tc -d class show dev "$d"; printf '@@filter\\n'; tc filter show dev "$d"; printf '@@ingress\\n'; tc filter show dev "$d" parent ffff:; done`,
   `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
 ].join("\n");
 

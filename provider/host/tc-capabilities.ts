@@ -1,13 +1,8 @@
 // Which tc features the host's kernel has, probed once per connection on a throwaway ifb device (design §4).
-import { ifbNameFor, LIBVIRT_TC, type TcCapabilities } from "../iproute2/render-bandwidth";
+import type { TcFeatures } from "../net/tc";
 import type { Host } from "./host";
 
-export interface TcFeatures {
-  sfq: boolean;
-  fw: boolean;
-  police: boolean;
-  ifb: boolean;
-}
+export type { TcFeatures } from "../net/tc";
 
 /** Touches nothing but a device it creates and deletes; prints one word per feature the kernel has. */
 export const TC_PROBE_SCRIPT = `p=vtprobe$$
@@ -23,12 +18,6 @@ ip link del "$p"
 export function parseTcFeatures(stdout: string): TcFeatures {
   const words = new Set(stdout.split(/\s+/));
   return { sfq: words.has("sfq"), fw: words.has("fw"), police: words.has("police"), ifb: words.has("ifb") };
-}
-
-/** libvirt's commands where the kernel has what they need, the documented equivalents elsewhere. */
-export function tcCapabilitiesFor(f: TcFeatures, dev: string): TcCapabilities {
-  if (f.sfq && f.fw && f.police) return LIBVIRT_TC;
-  return { leaf: f.sfq ? "sfq" : "pfifo", fwFilter: f.fw, ingress: f.police ? "police" : { ifb: ifbNameFor(dev) } };
 }
 
 const probes = new WeakMap<Host, Promise<TcFeatures>>();

@@ -1,6 +1,7 @@
 // Parses tc's output for one device. Classes and filters are read from text: on iproute2 6.1 `tc -j class show`
 // prints text for htb, and `tc -j filter show` repeats the "match" key of u32 filters (invalid JSON, matches lost).
 import { z } from "zod";
+import type { TcClass, TcFilter, TcQdisc } from "../net/tc";
 import { parseJsonOutput } from "./parse-json";
 
 /** tc prints rates in decimal bits per second. */
@@ -17,40 +18,20 @@ export function parseTcSize(text: string): number {
   return Number(m[1]) * { b: 1, Kb: 1024, Mb: 1024 ** 2, Gb: 1024 ** 3 }[m[2] as "b"];
 }
 
-export interface TcQdisc {
-  kind: string;
-  handle: string;
-  parent?: string;
-}
+export type { TcClass, TcFilter, TcQdisc, TcU32Match } from "../net/tc";
 
-export interface TcClass {
-  classId: string;
-  parent?: string;
-  rateBits: number;
-  ceilBits: number;
-  burstBytes: number;
-}
+const qdiscJson = z.array(
+  z.object({ kind: z.string(), handle: z.string(), parent: z.string().optional(), options: z.object({ default: z.union([z.string(), z.number()]).optional() }).loose().optional() }),
+);
 
-export interface TcU32Match {
-  value: string;
-  mask: string;
-  offset: number;
-}
-
-export interface TcFilter {
-  /** The u32 handle, e.g. 800::803. */
-  handle: string;
-  pref: number;
-  flowid?: string;
-  matches: TcU32Match[];
-  police?: { rateBits: number; burstBytes: number };
-  redirectTo?: string;
-}
-
-const qdiscJson = z.array(z.object({ kind: z.string(), handle: z.string(), parent: z.string().optional() }));
-
+/** htb's `default` is a hex string in tc's JSON ("0x1"), written back as the class minor in hex ("1"). */
 export function parseTcQdiscs(json: string): TcQdisc[] {
-  return parseJsonOutput(json, qdiscJson, "tc -j qdisc show").map((q) => ({ kind: q.kind, handle: q.handle, parent: q.parent }));
+  return parseJsonOutput(json, qdiscJson, "tc -j qdisc show").map((q) => {
+    const out: TcQdisc = { kind: q.kind, handle: q.handle, parent: q.parent };
+    const d = q.options?.default;
+    if (q.kind === "htb" && d !== undefined) out.defaultClass = Number(d).toString(16);
+    return out;
+  });
 }
 
 const field = (line: string, name: string): string | undefined => new RegExp(`(?:^|\\s)${name} (\\S+)`).exec(line)?.[1];
@@ -64,7 +45,9 @@ export function parseTcClasses(text: string): TcClass[] {
       parent: field(l, "parent"),
       rateBits: parseTcRate(field(l, "rate")!),
       ceilBits: parseTcRate(field(l, "ceil")!),
-      burstBytes: parseTcSize(field(l, "burst")!),
+      // `tc -d` prints "burst 4Kb/1" and the quantum; plain `tc` neither.
+      burstBytes: parseTcSize(field(l, "burst")!.split("/")[0]),
+      ...(field(l, "quantum") !== undefined ? { quantum: Number(field(l, "quantum")) } : {}),
     }));
 }
 

@@ -1,15 +1,12 @@
-// Renders operations to argv, reproducing the iproute2 forms of spec §6.2 and design §4.
+// Renders operations to argv: the only place that knows iproute2's syntax (docs/architecture.md §3.2), reproducing
+// libvirt's command forms (docs/libvirt-behaviour.md §6.2) and virtnet's route form (docs/architecture.md §4).
 import { broadcastAddress } from "../net/ip-address";
-import type { Operation } from "../plan/operation";
+import type { Operation } from "../net/operation";
+import { renderFileOperation } from "./render-file";
+import type { RenderedCommand } from "./rendered-command";
+import { renderTcOperation } from "./render-tc";
 
-/** A command and, where a kernel may lack the feature, the sysfs/procfs path that must exist for it to run. */
-export interface RenderedCommand {
-  argv: string[];
-  /** Its exit status is ignored (tc deletes, spec §5.1). */
-  bestEffort?: boolean;
-  /** Run only when this path exists; otherwise skip (the capability is reported from observation). */
-  requiresPath?: string;
-}
+export type { RenderedCommand } from "./rendered-command";
 
 export function renderOperation(o: Operation): RenderedCommand {
   switch (o.op) {
@@ -51,8 +48,17 @@ export function renderOperation(o: Operation): RenderedCommand {
         ? { argv: ["ip", "addr", verb, cidr, "broadcast", broadcastAddress(o.address, o.prefix), "dev", o.name] }
         : { argv: ["ip", "-6", "addr", verb, cidr, "dev", o.name] };
     }
-    case "tc":
-      return { argv: o.argv, bestEffort: o.bestEffort };
+    case "qdiscAdd":
+    case "qdiscDel":
+    case "classAdd":
+    case "classChange":
+    case "classDel":
+    case "filterAdd":
+    case "filterDelFloor":
+      return renderTcOperation(o);
+    case "fileWrite":
+    case "fileRemove":
+      return renderFileOperation(o);
     case "ifbAdd":
       return { argv: ["ip", "link", "add", o.name, "type", "ifb"] };
     case "tapAdd":

@@ -1,5 +1,5 @@
 // libvirt <network> documents to Network arguments and back (spec §1, §2, §7).
-import type { Bandwidth, Rate } from "../resources/bandwidth/schema";
+import type { Bandwidth, Rate } from "../net/bandwidth";
 import type { NetworkOutputs } from "../resources/network/model";
 import { ElementReader, escapeAttr, numberOrText, parseXml } from "./xml";
 

@@ -1,22 +1,36 @@
-// Turns a plan into one POSIX sh script (one exec), and reads back which step failed.
+// Turns a plan into one POSIX sh script (one exec) that applies the operations in order and, when one fails, undoes
+// the ones before it on the host itself, newest first (docs/architecture.md §3.3), then reports what happened.
 import { renderOperation } from "../iproute2/render-operation";
 import { quoteArg, quoteArgv } from "../exec/quote";
-import type { Operation, PlanStep } from "./operation";
+import type { Operation } from "../net/operation";
+import { rollbackInverses } from "./inverse";
 
 export const FAILED_MARKER = "@@virtnet-failed";
 export const APPLIED_MARKER = "@@virtnet-applied";
+export const UNDO_FAILED_MARKER = "@@virtnet-undo-failed";
 
-/** A script that runs each step in order and stops at the first failure, naming the step and its exit status. */
-export function renderApplyScript(steps: readonly PlanStep[], afterwards = ""): string {
-  const lines = steps.map((s, i) => renderLine(s.operation, `|| { printf '%s %d %d\\n' ${FAILED_MARKER} ${i} $? ; exit 1; }`));
+/**
+ * A script that runs each operation in order and stops at the first failure, naming it and its exit status. The
+ * undo runs in the same script, so it does not depend on the connection staying up.
+ */
+export function renderApplyScript(ops: readonly Operation[], afterwards = ""): string {
+  const lines: string[] = [];
+  const undoable = rollbackInverses(ops).map((inverse, i) => ({ i, inverse })).filter((u) => u.inverse.length > 0);
+  if (undoable.length > 0) {
+    // undo N: the inverses of operations 0..N-1, newest first, each inverse's own operations in their own order.
+    lines.push("undo() {");
+    for (const u of [...undoable].reverse()) {
+      const body = u.inverse.map((o) => renderLine(o, `|| printf '%s %d %d\\n' ${UNDO_FAILED_MARKER} ${u.i} $?`)).join("; ");
+      lines.push(`  if [ "$1" -gt ${u.i} ]; then ${body}; fi`);
+    }
+    lines.push("  :", "}");
+  } else {
+    lines.push("undo() { :; }");
+  }
+  ops.forEach((o, i) => lines.push(renderLine(o, `|| { s=$?; printf '%s %d %d\\n' ${FAILED_MARKER} ${i} $s; undo ${i}; exit 1; }`)));
   lines.push(`printf '%s\\n' ${APPLIED_MARKER}`);
   if (afterwards) lines.push(afterwards);
   return lines.join("\n") + "\n";
-}
-
-/** A best-effort script: every operation runs, failures are ignored (rollback and tc deletes, spec §5.1). */
-export function renderBestEffortScript(operations: readonly Operation[]): string {
-  return operations.map((o) => renderLine(o, "2>/dev/null || true")).join("\n") + "\n";
 }
 
 function renderLine(o: Operation, onFailure: string): string {
@@ -27,13 +41,16 @@ function renderLine(o: Operation, onFailure: string): string {
 
 export interface ApplyOutcome {
   applied: boolean;
-  /** Index of the step that failed, and its exit status. */
+  /** Index of the operation that failed, and its exit status. */
   failedStep?: number;
   exitCode?: number;
+  /** Operations whose undo failed (by index), each with the failing inverse's exit status. */
+  undoFailures: { step: number; exitCode: number }[];
 }
 
 export function parseApplyOutput(stdout: string): ApplyOutcome {
+  const undoFailures = [...stdout.matchAll(new RegExp(`^${UNDO_FAILED_MARKER} (\\d+) (\\d+)$`, "gm"))].map((m) => ({ step: Number(m[1]), exitCode: Number(m[2]) }));
   const failed = new RegExp(`^${FAILED_MARKER} (\\d+) (\\d+)$`, "m").exec(stdout);
-  if (failed) return { applied: false, failedStep: Number(failed[1]), exitCode: Number(failed[2]) };
-  return { applied: new RegExp(`^${APPLIED_MARKER}$`, "m").test(stdout) };
+  if (failed) return { applied: false, failedStep: Number(failed[1]), exitCode: Number(failed[2]), undoFailures };
+  return { applied: new RegExp(`^${APPLIED_MARKER}$`, "m").test(stdout), undoFailures };
 }

@@ -7,6 +7,12 @@ export interface CheckFailure {
   reason: string;
 }
 
+/** What a resource's check returns: canonical inputs, or the failures with their property paths. */
+export interface CheckResult {
+  inputs: Record<string, unknown>;
+  failures: CheckFailure[];
+}
+
 export function propertyPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const part of path) {

@@ -1,8 +1,8 @@
 // Bandwidth as the kernel holds it, read back from tc, and compared with the inputs (design §3: read).
-import type { DeviceTc } from "../../host/snapshot";
+import type { DeviceTc } from "../../net/tc";
 import type { TcFeatures } from "../../host/tc-capabilities";
-import { policeBurst } from "../../iproute2/render-bandwidth";
-import type { Substitution } from "../network/model";
+import { policeBurst } from "../../net/tc";
+import type { Substitution } from "../../net/substitution";
 import type { Bandwidth, Rate } from "./schema";
 
 const kbpsOf = (bits: number) => Math.round(bits / 8000);

@@ -15,15 +15,4 @@ export const bandwidthSchema = z.object({ inbound: unknownOr(rateSchema).optiona
 export type RateInputs = z.output<typeof rateSchema>;
 export type BandwidthInputs = z.output<typeof bandwidthSchema>;
 
-/** A rate with every value known, in libvirt's units. */
-export interface Rate {
-  average?: number;
-  peak?: number;
-  burst?: number;
-  floor?: number;
-}
-
-export interface Bandwidth {
-  inbound?: Rate;
-  outbound?: Rate;
-}
+export type { Bandwidth, Rate } from "../../net/bandwidth";

@@ -5,7 +5,8 @@ import { failuresFromZod, type CheckFailure } from "../../schema/check-failures"
 import { containsUnknown, isUnknown } from "../../unknown";
 import { bandwidthFailures, floorProblem } from "../bandwidth/rules";
 import type { Bandwidth } from "../bandwidth/schema";
-import { stripUndefined, type CheckResult } from "../network/check";
+import type { CheckResult } from "../../schema/check-failures";
+import { stripUndefined } from "../../strip-undefined";
 import { guestInterfaceArgsSchema, type GuestInterfaceInputs } from "./schema";
 
 export function guestInterfaceRuleFailures(n: GuestInterfaceInputs): CheckFailure[] {

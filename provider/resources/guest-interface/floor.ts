@@ -1,19 +1,12 @@
 // A guest's guaranteed inbound rate on its network's bridge (spec §5.5): class ids, plug, unplug, MAC change.
-import type { DeviceTc } from "../../host/snapshot";
+import type { Bandwidth, Rate } from "../../net/bandwidth";
+import type { Operation } from "../../net/operation";
+import { classSpecOf, floorIds, quantum, type DeviceTc, type TcCapabilities } from "../../net/tc";
 import { filterDestinationMac } from "../../iproute2/parse-tc";
-import {
-  floorIds,
-  renderFloorChange,
-  renderFloorFilterUpdate,
-  renderFloorPlug,
-  renderFloorUnplug,
-  renderUnguaranteedRate,
-  type TcCapabilities,
-} from "../../iproute2/render-bandwidth";
-import type { PlanStep } from "../../plan/operation";
-import { floorClasses, tcSteps } from "../bandwidth/plan";
+import { classChange, floorClasses } from "../bandwidth/plan";
+import { floorClass, floorFilterUpdate, floorPlug, floorUnplug, unguaranteedClass } from "../bandwidth/libvirt-tc";
 import { floorProblem } from "../bandwidth/rules";
-import type { Bandwidth, Rate } from "../bandwidth/schema";
+import type { HostSnapshot } from "../../host/snapshot";
 
 /** A floor as planted on a bridge. */
 export interface PluggedFloor {
@@ -32,6 +25,13 @@ export function observedFloor(bridgeTc: DeviceTc, id: number, guestMac: string):
   return Math.round(cls.rateBits / 8000);
 }
 
+/** The floor class whose filter sends frames to this guest's MAC on the bridge (how a plugged floor is found). */
+export function floorIdByMac(bridgeTc: DeviceTc, guestMac: string): number | undefined {
+  const filter = bridgeTc.filters.find((f) => f.pref === 2 && f.flowid !== undefined && filterDestinationMac(f) === guestMac);
+  const id = filter ? parseInt(filter.flowid!.split(":")[1] ?? "", 16) : NaN;
+  return Number.isNaN(id) || !bridgeTc.classes.some((c) => c.classId === floorIds(id).classId) ? undefined : id;
+}
+
 /** networkNextClassID: the first id from 3 that no class on the bridge and no plug in flight uses. */
 export function nextClassId(bridgeTc: DeviceTc, reserved: ReadonlySet<number>): number {
   const used = new Set(bridgeTc.classes.map((c) => parseInt(c.classId.split(":")[1] ?? "", 16)));
@@ -40,28 +40,33 @@ export function nextClassId(bridgeTc: DeviceTc, reserved: ReadonlySet<number>): 
   return id;
 }
 
-function plug(bridge: string, network: Bandwidth, mac: string, guest: Rate, id: number, floorSum: number, caps: TcCapabilities): PlanStep[] {
-  const [cls, leaf, filter] = tcSteps(renderFloorPlug(bridge, network, mac, guest, id, caps));
-  // libvirt runs Unplug when a plug fails midway (spec §5.5); the class's undo is that unplug.
-  cls.undo = renderFloorUnplug(bridge, id).map((c) => ({ op: "tc" as const, argv: c.argv, bestEffort: true }));
-  return [cls, leaf, filter, ...tcSteps([renderUnguaranteedRate(bridge, network, floorSum)])];
+/** Plugging runs libvirt's Plug, then UpdateRate; a failed plug is undone by the inverses (Unplug's own steps). */
+function plug(bridge: string, network: Bandwidth, mac: string, guest: Rate, id: number, floorSum: number, caps: TcCapabilities, observed: DeviceTc): Operation[] {
+  return [...floorPlug(bridge, network, mac, guest, id, caps), classChange(bridge, unguaranteedClass(network, floorSum), observed)];
 }
 
-function unplug(bridge: string, network: Bandwidth | undefined, id: number, floorSum: number): PlanStep[] {
-  const rate = network?.inbound?.average !== undefined ? tcSteps([unguaranteedAfter(bridge, network, floorSum)]) : [];
-  return [...tcSteps(renderFloorUnplug(bridge, id)), ...rate];
+/** Unplug, recording the class and filter it removes so that a failed change puts them back. */
+function unplug(bridge: string, network: Bandwidth | undefined, id: number, floorSum: number, observed: DeviceTc, guestMac: string): Operation[] {
+  const { classId, qdisc } = floorIds(id);
+  const cls = observed.classes.find((c) => c.classId === classId);
+  const held = observed.qdiscs.find((q) => q.handle === qdisc);
+  const ops = floorUnplug(bridge, id).map((o): Operation => {
+    if (o.op === "classDel" && cls) return { ...o, from: classSpecOf(cls, quantum(network?.inbound?.average)) };
+    if (o.op === "filterDelFloor") return { ...o, from: { kind: "floorMac", id, mac: guestMac } };
+    if (o.op === "qdiscDel" && held && (held.kind === "sfq" || held.kind === "pfifo")) return { ...o, restore: [{ op: "qdiscAdd", dev: bridge, qdisc: { kind: held.kind, parent: classId, handle: qdisc } }] };
+    return o;
+  });
+  const rate = network?.inbound?.average !== undefined ? [classChange(bridge, unguaranteedAfter(network, floorSum), observed)] : [];
+  return [...ops, ...rate];
 }
 
 /**
  * Class 1:2 after the floors change: what the floors leave of the peak (or average). When the last floor goes it
  * returns to the average it was created with; libvirt leaves it at the peak, so its state depends on history.
  */
-function unguaranteedAfter(bridge: string, network: Bandwidth, floorSum: number) {
-  if (floorSum > 0) return renderUnguaranteedRate(bridge, network, floorSum);
-  const cmd = renderUnguaranteedRate(bridge, network, 0);
-  const rate = cmd.argv.indexOf("rate");
-  cmd.argv[rate + 1] = `${network.inbound!.average}kbps`;
-  return cmd;
+function unguaranteedAfter(network: Bandwidth, floorSum: number) {
+  const cls = unguaranteedClass(network, floorSum);
+  return floorSum > 0 ? cls : { ...cls, rateKbps: network.inbound!.average! };
 }
 
 export interface FloorPlanInput {
@@ -76,15 +81,15 @@ export interface FloorPlanInput {
 }
 
 /** The steps from the previous floor to the wanted one, and the class id the guest holds afterwards. */
-export function planFloor(p: FloorPlanInput): { steps: PlanStep[]; id?: number } {
+export function planFloor(p: FloorPlanInput): { steps: Operation[]; id?: number } {
   const { want, previous, guestMac } = p;
-  const steps: PlanStep[] = [];
+  const steps: Operation[] = [];
   const others = (bridge: string, exceptId?: number) =>
     floorClasses(p.tcOf(bridge))
       .filter((f) => f.id !== exceptId)
       .reduce((sum, f) => sum + f.floor, 0);
   const stays = want && previous && want.bridge === previous.bridge;
-  if (previous && !stays) steps.push(...unplug(previous.bridge, previous.network, previous.id, others(previous.bridge, previous.id)));
+  if (previous && !stays) steps.push(...unplug(previous.bridge, previous.network, previous.id, others(previous.bridge, previous.id), p.tcOf(previous.bridge), previous.mac));
   if (!want) return { steps };
   const floor = want.rate.floor!;
   const problem = floorProblem(floor, want.network, others(want.bridge, stays ? previous!.id : undefined), p.what);
@@ -93,14 +98,32 @@ export function planFloor(p: FloorPlanInput): { steps: PlanStep[]; id?: number }
   const sum = others(want.bridge, stays ? previous!.id : undefined) + floor;
   if (!stays) {
     const id = nextClassId(p.tcOf(want.bridge), p.reserved);
-    return { steps: [...steps, ...plug(want.bridge, network, guestMac, want.rate, id, sum, want.caps)], id };
+    return { steps: [...steps, ...plug(want.bridge, network, guestMac, want.rate, id, sum, want.caps, p.tcOf(want.bridge))], id };
   }
   const id = previous!.id;
   const held = observedFloor(p.tcOf(want.bridge), id, previous!.mac);
   const classThere = p.tcOf(want.bridge).classes.some((c) => c.classId === floorIds(id).classId);
-  if (!classThere) return { steps: plug(want.bridge, network, guestMac, want.rate, id, sum, want.caps), id };
-  if (held !== floor) steps.push(...tcSteps([renderFloorChange(want.bridge, network, floor, id), renderUnguaranteedRate(want.bridge, network, sum)]));
+  const bridgeTc = p.tcOf(want.bridge);
+  if (!classThere) return { steps: plug(want.bridge, network, guestMac, want.rate, id, sum, want.caps, bridgeTc), id };
+  if (held !== floor) steps.push(classChange(want.bridge, floorClass(network, floor, id), bridgeTc), classChange(want.bridge, unguaranteedClass(network, sum), bridgeTc));
   // A new guest MAC (or a filter lost by hand): only this guest's filter is deleted and added back, never 800::.
-  if (held === undefined || previous!.mac !== guestMac) steps.push(...tcSteps(renderFloorFilterUpdate(want.bridge, guestMac, id)));
+  if (held === undefined || previous!.mac !== guestMac) {
+    const filterThere = bridgeTc.filters.some((f) => f.handle === floorIds(id).filterHandle);
+    steps.push(...floorFilterUpdate(want.bridge, guestMac, id, filterThere ? previous!.mac : undefined));
+  }
   return { steps, id };
 }
+
+/** The floor the recorded state planted: its class id and bridge. */
+export function planted(o: { floorClassId?: number; floorBridge?: string } | undefined): { id: number; bridge: string } | undefined {
+  return o?.floorClassId !== undefined && o.floorBridge !== undefined ? { id: o.floorClassId, bridge: o.floorBridge } : undefined;
+}
+
+/** Where the guest's floor is plugged now: found by its MAC filter, else the recorded class while it exists. */
+export function floorRecord(snapshot: HostSnapshot, n: { bridge: string; mac?: string }, previous: { floorClassId?: number; floorBridge?: string } | undefined) {
+  const found = floorIdByMac(snapshot.tcOf(n.bridge), n.mac ?? "");
+  if (found !== undefined) return { id: found, bridge: n.bridge };
+  const was = planted(previous);
+  return was && snapshot.tcOf(was.bridge).classes.some((c) => c.classId === floorIds(was.id).classId) ? was : undefined;
+}
+

@@ -1,11 +1,14 @@
 // GuestInterface domain model: what the tap and its bridge port should be, and outputs from observation.
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
 import { tapMacFor } from "../../net/mac";
-import type { DeviceTc } from "../../host/snapshot";
+import type { DeviceTc } from "../../net/tc";
 import type { TcFeatures } from "../../host/tc-capabilities";
 import { bandwidthMatches, bandwidthSubstitutions, observedBandwidth } from "../bandwidth/observe";
 import type { Bandwidth } from "../bandwidth/schema";
+import type { Known } from "../../known";
 import { GUEST_INTERFACE_SCHEMA_VERSION, type GuestInterfaceInputs, type GuestInterfaceOutputs, type GuestPort } from "./schema";
+
+export type GuestResolved = Known<GuestInterfaceInputs>;
 
 export const DEFAULT_TAP_TEMPLATE = "vnet%d";
 
@@ -19,17 +22,21 @@ export interface GuestDesired {
   libvirtMode: boolean;
 }
 
-export function guestDesired(n: GuestInterfaceInputs, name: string): GuestDesired {
-  const guestMac = n.mac as string;
-  return {
-    name,
-    bridge: n.bridge as string,
-    guestMac,
-    tapMac: tapMacFor(guestMac),
-    mtu: n.mtu as number | undefined,
-    isolated: n.isolated as boolean,
-    libvirtMode: n.macTableManager === "libvirt",
-  };
+export function guestDesired(n: GuestResolved, name: string): GuestDesired {
+  const guestMac = n.mac ?? "";
+  return { name, bridge: n.bridge, guestMac, tapMac: tapMacFor(guestMac), mtu: n.mtu, isolated: n.isolated, libvirtMode: n.macTableManager === "libvirt" };
+}
+
+/** Outputs as the inputs describe them, before the host is observed. */
+export function recordedGuest(n: GuestResolved, name: string): GuestInterfaceOutputs {
+  const d = guestDesired(n, name);
+  return { ...n, name, mac: d.guestMac, tapMac: d.tapMac, port: expectedPort(d), up: true, substitutions: [], schemaVersion: GUEST_INTERFACE_SCHEMA_VERSION };
+}
+
+/** The resolved inputs recorded outputs describe: what read and delete know of the guest interface. */
+export function intendedGuest(o: GuestInterfaceOutputs): GuestResolved {
+  const { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth } = o;
+  return { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth };
 }
 
 /** macTableManager='libvirt' (spec §3): no learning, no unknown-unicast flooding, the guest MAC in the fdb. */
@@ -58,8 +65,8 @@ function guestBandwidth(intended: Bandwidth | undefined, tc: GuestTc): Bandwidth
 }
 
 /** Outputs from the observed tap, in the inputs' terms where the kernel agrees with them. */
-export function guestOutputsFromObservation(intended: GuestInterfaceInputs, name: string, link: ObservedLink, fdb: readonly string[], tc?: GuestTc): GuestInterfaceOutputs {
-  const guestMac = intended.mac as string;
+export function guestOutputsFromObservation(intended: GuestResolved, name: string, link: ObservedLink, fdb: readonly string[], tc?: GuestTc): GuestInterfaceOutputs {
+  const guestMac = intended.mac ?? "";
   const { bandwidth: wanted, ...rest } = intended;
   const outputs: GuestInterfaceOutputs = {
     ...rest,
@@ -75,13 +82,13 @@ export function guestOutputsFromObservation(intended: GuestInterfaceInputs, name
     schemaVersion: GUEST_INTERFACE_SCHEMA_VERSION,
   };
   if (tc) {
-    const bandwidth = guestBandwidth(wanted as Bandwidth | undefined, tc);
+    const bandwidth = guestBandwidth(wanted, tc);
     if (bandwidth) outputs.bandwidth = bandwidth;
     if (tc.floorClassId !== undefined) {
       outputs.floorClassId = tc.floorClassId;
       outputs.floorBridge = tc.floorBridge;
     }
-    outputs.substitutions = bandwidthSubstitutions(wanted as Bandwidth | undefined, tc.features);
+    outputs.substitutions = bandwidthSubstitutions(wanted, tc.features);
   }
   if (intended.mtu !== undefined) outputs.mtu = link.mtu;
   return outputs;

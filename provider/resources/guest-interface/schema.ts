@@ -1,9 +1,10 @@
 // GuestInterface inputs: the host side of a VM's NIC (spec §4), on a Network's bridge or an existing host bridge.
 import { z } from "zod";
 import { connectionSchema } from "../../connection/connection";
+import type { Known } from "../../known";
 import { unknownOr } from "../../schema/unknown-or";
 import { bandwidthSchema, type Bandwidth } from "../bandwidth/schema";
-import type { Substitution } from "../network/model";
+import type { Substitution } from "../../net/substitution";
 
 export const guestInterfaceArgsSchema = z
   .object({
@@ -37,7 +38,8 @@ export interface GuestPort {
   guestFdbEntry: boolean;
 }
 
-export type GuestInterfaceOutputs = Omit<GuestInterfaceInputs, "name" | "mac" | "bandwidth"> & {
+/** Recorded state: every value known. */
+export type GuestInterfaceOutputs = Omit<Known<GuestInterfaceInputs>, "name" | "mac" | "bandwidth"> & {
   name: string;
   mac: string;
   tapMac: string;

@@ -5,8 +5,9 @@ import type { ConnectionInputs } from "../../connection/connection";
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import { routeOutputs, sameDestination, desiredRoute, type DesiredRoute } from "../route/model";
 import type { RouteInputs } from "../route/schema";
-import type { IpInputs } from "./schema";
-import type { DeviceTc } from "../../host/snapshot";
+import type { IpInputs, NetworkInputs } from "./schema";
+import type { Known } from "../../known";
+import type { DeviceTc } from "../../net/tc";
 import type { TcFeatures } from "../../host/tc-capabilities";
 import { bandwidthMatches, bandwidthSubstitutions, observedBandwidth } from "../bandwidth/observe";
 import { floorClasses } from "../bandwidth/plan";
@@ -40,12 +41,12 @@ export interface NetworkDesired {
 /** What a Network resource records in state; inputs and outputs share this shape so diffs compare like with like. */
 export interface NetworkOutputs {
   schemaVersion: number;
-  connection: ConnectionInputs;
+  connection: Known<ConnectionInputs>;
   bridge: { name: string; stp: boolean; delay: number; macTableManager?: "kernel" | "libvirt" };
   mac: string;
   mtu?: number;
-  ips: IpInputs[];
-  routes: RouteInputs[];
+  ips: Known<IpInputs>[];
+  routes: Known<RouteInputs>[];
   bandwidth?: Bandwidth;
   libvirtName?: string;
   /** The network's state as a libvirt <network> document. */
@@ -61,6 +62,34 @@ export interface Substitution {
   wanted: string;
   applied: string;
   reason: string;
+}
+
+/** The desired bridge that recorded (or intended) outputs describe. */
+export function networkDesired(o: NetworkOutputs): NetworkDesired {
+  return {
+    name: o.bridge.name,
+    mac: o.mac,
+    mtu: o.mtu,
+    stp: o.bridge.stp,
+    delaySeconds: o.bridge.delay,
+    macTableManager: o.bridge.macTableManager ?? "kernel",
+    ips: o.ips.map(desiredIp),
+    routes: o.routes.map(desiredRoute),
+    bandwidth: o.bandwidth,
+  };
+}
+
+/** Outputs as the inputs describe them, before the host is observed. */
+export function recordedNetwork(n: Known<NetworkInputs>, name: string): NetworkOutputs {
+  const { name: _template, ...bridge } = n.bridge;
+  const outputs: NetworkOutputs = { ...n, schemaVersion: NETWORK_SCHEMA_VERSION, bridge: { ...bridge, name }, mac: n.mac ?? "", substitutions: [] };
+  return outputs;
+}
+
+/** The resolved inputs recorded outputs describe: what read and delete know of the network. */
+export function intendedNetwork(o: NetworkOutputs): Known<NetworkInputs> {
+  const { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName } = o;
+  return { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName };
 }
 
 /** An <ip> element reduced to what the kernel holds: family, canonical address, effective prefix. */
@@ -130,7 +159,7 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
 }
 
 /** Observed addresses in the previous inputs' form and order; kernel-made IPv6 link-local addresses are not ours. */
-function observedIps(previous: IpInputs[], link: ObservedLink): IpInputs[] {
+function observedIps(previous: Known<IpInputs>[], link: ObservedLink): Known<IpInputs>[] {
   const byKey = new Map(previous.map((ip) => [ipKey(desiredIp(ip)), ip]));
   const observed = link.addresses.map((a) => ({ family: a.family, address: normalizeAddress(a.address), prefix: a.prefix, scope: a.scope }));
   const wanted = observed.filter((a) => byKey.has(ipKey(a)));
@@ -138,7 +167,7 @@ function observedIps(previous: IpInputs[], link: ObservedLink): IpInputs[] {
   const ordered = previous.filter((ip) => wanted.some((a) => ipKey(a) === ipKey(desiredIp(ip))));
   return [
     ...ordered,
-    ...extra.map((a): IpInputs => (a.family === "ipv6" ? { address: a.address, prefix: a.prefix, family: "ipv6" } : { address: a.address, prefix: a.prefix })),
+    ...extra.map((a): Known<IpInputs> => (a.family === "ipv6" ? { address: a.address, prefix: a.prefix, family: "ipv6" } : { address: a.address, prefix: a.prefix })),
   ];
 }
 
@@ -146,7 +175,7 @@ function observedIps(previous: IpInputs[], link: ObservedLink): IpInputs[] {
  * The inline routes as the kernel holds them: only destinations this network manages (other routes on the bridge
  * belong to StaticRoute resources or to someone else), with the managed metric if present, else another one.
  */
-function observedRoutes(previous: RouteInputs[], bridge: string, routes: readonly ObservedRoute[]): RouteInputs[] {
+function observedRoutes(previous: Known<RouteInputs>[], bridge: string, routes: readonly ObservedRoute[]): Known<RouteInputs>[] {
   return previous.flatMap((r) => {
     const d = desiredRoute(r);
     const candidates = routes.filter((o) => o.dev === bridge && sameDestination(o, d) && o.gateway !== undefined);

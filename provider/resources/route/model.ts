@@ -2,6 +2,7 @@
 import { effectivePrefix, networkAddress, normalizeAddress, type IpFamily } from "../../net/ip-address";
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import type { RouteInputs } from "./schema";
+import type { Known } from "../../known";
 
 export interface DesiredRoute {
   family: IpFamily;
@@ -44,9 +45,9 @@ export function describeObservedRoute(r: ObservedRoute): string {
 }
 
 /** A desired route in the user's form when the kernel agrees with it, else as observed (preserve intent). */
-export function routeOutputs<T extends RouteInputs>(previous: T, observed: ObservedRoute): T {
+export function routeOutputs<T extends Known<RouteInputs>>(previous: T, observed: ObservedRoute): T {
   const out: T = { ...previous };
-  out.gateway = observed.gateway === normalizeAddress(previous.gateway as string) ? previous.gateway : (observed.gateway ?? "");
+  out.gateway = observed.gateway === normalizeAddress(previous.gateway) ? previous.gateway : (observed.gateway ?? "");
   out.metric = observed.metric;
   return out;
 }

@@ -1,6 +1,6 @@
 // Route planner shared by Network.routes and StaticRoute: pure functions over desired, managed and observed routes.
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
-import { step, type Operation, type PlanStep } from "../../plan/operation";
+import type { Operation } from "../../net/operation";
 import { describeObservedRoute, destinationText, routeKey, sameDestination, type DesiredRoute } from "./model";
 
 export interface RoutePlanInput {
@@ -12,7 +12,7 @@ export interface RoutePlanInput {
   observed: readonly ObservedRoute[];
 }
 
-function op(kind: "routeAdd" | "routeReplace" | "routeDel", bridge: string, r: DesiredRoute): Operation {
+function op(kind: "routeAdd" | "routeDel", bridge: string, r: DesiredRoute): Operation {
   return { op: kind, name: bridge, family: r.family, address: r.address, prefix: r.prefix, gateway: r.gateway, metric: r.metric };
 }
 
@@ -23,20 +23,20 @@ function ours(o: ObservedRoute, bridge: string, r: { family: DesiredRoute["famil
 /** Route steps in three groups, so the caller can put address changes between them. */
 export interface RouteSteps {
   /** Routes to destinations no longer wanted: before addresses change (their gateway may go with an address). */
-  removals: PlanStep[];
+  removals: Operation[];
   /** New routes and gateway changes (`ip route replace`, atomic): after the addresses they go through exist. */
-  additions: PlanStep[];
+  additions: Operation[];
   /** A changed metric's old route: last, after its replacement exists, so the destination never becomes unreachable. */
-  superseded: PlanStep[];
+  superseded: Operation[];
 }
 
 export function planRoutes({ bridge, desired, managed, observed }: RoutePlanInput): RouteSteps {
   const plan: RouteSteps = { removals: [], additions: [], superseded: [] };
   for (const r of desired) {
     const present = observed.find((o) => ours(o, bridge, r));
-    if (!present) plan.additions.push(step(op("routeAdd", bridge, r), op("routeDel", bridge, r)));
+    if (!present) plan.additions.push(op("routeAdd", bridge, r));
     else if (present.gateway !== r.gateway) {
-      plan.additions.push(step(op("routeReplace", bridge, r), op("routeReplace", bridge, { ...r, gateway: present.gateway ?? r.gateway })));
+      plan.additions.push({ op: "routeReplace", name: bridge, family: r.family, address: r.address, prefix: r.prefix, gateway: r.gateway, metric: r.metric, fromGateway: present.gateway });
     }
   }
   const wanted = new Set(desired.map(routeKey));
@@ -44,13 +44,13 @@ export function planRoutes({ bridge, desired, managed, observed }: RoutePlanInpu
     if (wanted.has(routeKey(m))) continue;
     const present = observed.find((o) => ours(o, bridge, m));
     if (!present) continue;
-    const remove = step(op("routeDel", bridge, { ...m, gateway: present.gateway ?? m.gateway }), op("routeAdd", bridge, m));
+    const remove = op("routeDel", bridge, { ...m, gateway: present.gateway ?? m.gateway });
     (desired.some((r) => sameDestination(r, m)) ? plan.superseded : plan.removals).push(remove);
   }
   return plan;
 }
 
-export function allRouteSteps(plan: RouteSteps): PlanStep[] {
+export function allRouteSteps(plan: RouteSteps): Operation[] {
   return [...plan.removals, ...plan.additions, ...plan.superseded];
 }
 

@@ -2,7 +2,9 @@
 import { interfaceNameProblem } from "../../net/interface-name";
 import { failuresFromZod, type CheckFailure } from "../../schema/check-failures";
 import { containsUnknown, isUnknown } from "../../unknown";
-import { canonicalAddress, stripUndefined, type CheckResult } from "../network/check";
+import type { CheckResult } from "../../schema/check-failures";
+import { canonicalAddress } from "../../schema/canonical-address";
+import { stripUndefined } from "../../strip-undefined";
 import { desiredIp } from "../network/model";
 import { ipProblem } from "../network/rules";
 import type { IpInputs } from "../network/schema";

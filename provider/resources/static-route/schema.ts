@@ -1,6 +1,7 @@
 // StaticRoute inputs: a <route> on a bridge, plus the network's addresses when it is attached to a Network.
 import { z } from "zod";
 import { connectionSchema } from "../../connection/connection";
+import type { Known } from "../../known";
 import { unknownOr } from "../../schema/unknown-or";
 import { ipSchema } from "../network/schema";
 import { routeFields } from "../route/schema";
@@ -20,4 +21,5 @@ export type StaticRouteInputs = z.output<typeof staticRouteArgsSchema>;
 
 export const STATIC_ROUTE_SCHEMA_VERSION = 1;
 
-export type StaticRouteOutputs = StaticRouteInputs & { schemaVersion: number };
+/** Recorded state: every value known. */
+export type StaticRouteOutputs = Known<StaticRouteInputs> & { schemaVersion: number };

@@ -4,7 +4,7 @@ import { network } from "../../../provider";
 import { closeAllHosts, hostFor } from "../../../provider/host/host-pool";
 import { knownConnection } from "../../../provider/connection/known-connection";
 import { tcFeatures, type TcFeatures } from "../../../provider/host/tc-capabilities";
-import { ifbNameFor } from "../../../provider/iproute2/render-bandwidth";
+import { ifbNameFor } from "../../../provider/net/tc";
 import { createSandbox, type Sandbox } from "../../support/sandbox";
 import { sandboxConnection } from "../../support/network-args";
 

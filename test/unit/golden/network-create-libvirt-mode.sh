@@ -1,13 +1,17 @@
-ip link add virbr10 address 52:54:00:12:34:56 type bridge || { printf '%s %d %d\n' @@virtnet-failed 0 $? ; exit 1; }
-ip link set dev virbr10 alias virtnet || { printf '%s %d %d\n' @@virtnet-failed 1 $? ; exit 1; }
-ip link set dev virbr10 mtu 9000 || { printf '%s %d %d\n' @@virtnet-failed 2 $? ; exit 1; }
-ip link set dev virbr10 type bridge forward_delay 0 || { printf '%s %d %d\n' @@virtnet-failed 3 $? ; exit 1; }
-ip link set dev virbr10 type bridge stp_state 1 || { printf '%s %d %d\n' @@virtnet-failed 4 $? ; exit 1; }
-if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr10/disable_ipv6=0 || { printf '%s %d %d\n' @@virtnet-failed 5 $? ; exit 1; }; fi
-if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr10/accept_ra=0 || { printf '%s %d %d\n' @@virtnet-failed 6 $? ; exit 1; }; fi
-if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr10/autoconf=0 || { printf '%s %d %d\n' @@virtnet-failed 7 $? ; exit 1; }; fi
-ip addr add 192.168.100.1/24 broadcast 192.168.100.255 dev virbr10 || { printf '%s %d %d\n' @@virtnet-failed 8 $? ; exit 1; }
-ip -6 addr add 2001:db8:ac10:fd01::1/64 dev virbr10 || { printf '%s %d %d\n' @@virtnet-failed 9 $? ; exit 1; }
-if [ -e /sys/class/net/virbr10/bridge/vlan_filtering ]; then ip link set dev virbr10 type bridge vlan_filtering 1 || { printf '%s %d %d\n' @@virtnet-failed 10 $? ; exit 1; }; fi
-ip link set dev virbr10 up || { printf '%s %d %d\n' @@virtnet-failed 11 $? ; exit 1; }
+undo() {
+  if [ "$1" -gt 0 ]; then ip link del dev virbr10 || printf '%s %d %d\n' @@virtnet-undo-failed 0 $?; fi
+  :
+}
+ip link add virbr10 address 52:54:00:12:34:56 type bridge || { s=$?; printf '%s %d %d\n' @@virtnet-failed 0 $s; undo 0; exit 1; }
+ip link set dev virbr10 alias virtnet || { s=$?; printf '%s %d %d\n' @@virtnet-failed 1 $s; undo 1; exit 1; }
+ip link set dev virbr10 mtu 9000 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 2 $s; undo 2; exit 1; }
+ip link set dev virbr10 type bridge forward_delay 0 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 3 $s; undo 3; exit 1; }
+ip link set dev virbr10 type bridge stp_state 1 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 4 $s; undo 4; exit 1; }
+if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr10/disable_ipv6=0 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 5 $s; undo 5; exit 1; }; fi
+if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr10/accept_ra=0 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 6 $s; undo 6; exit 1; }; fi
+if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr10/autoconf=0 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 7 $s; undo 7; exit 1; }; fi
+ip addr add 192.168.100.1/24 broadcast 192.168.100.255 dev virbr10 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 8 $s; undo 8; exit 1; }
+ip -6 addr add 2001:db8:ac10:fd01::1/64 dev virbr10 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 9 $s; undo 9; exit 1; }
+if [ -e /sys/class/net/virbr10/bridge/vlan_filtering ]; then ip link set dev virbr10 type bridge vlan_filtering 1 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 10 $s; undo 10; exit 1; }; fi
+ip link set dev virbr10 up || { s=$?; printf '%s %d %d\n' @@virtnet-failed 11 $s; undo 11; exit 1; }
 printf '%s\n' @@virtnet-applied

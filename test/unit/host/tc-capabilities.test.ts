@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { parseTcFeatures, tcCapabilitiesFor, TC_PROBE_SCRIPT } from "../../../provider/host/tc-capabilities";
-import { ifbNameFor, LIBVIRT_TC } from "../../../provider/iproute2/render-bandwidth";
+import { parseTcFeatures, TC_PROBE_SCRIPT } from "../../../provider/host/tc-capabilities";
+import { ifbNameFor, LIBVIRT_TC, tcCapabilitiesFor } from "../../../provider/net/tc";
 
 describe("tc capability probe", () => {
   it("reads the features the probe found", () => {

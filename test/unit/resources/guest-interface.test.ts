@@ -8,6 +8,7 @@ import { guestDesired, guestOutputsFromObservation } from "../../../provider/res
 import { planGuestCreate, planGuestUpdate } from "../../../provider/resources/guest-interface/plan";
 import type { GuestInterfaceInputs } from "../../../provider/resources/guest-interface/schema";
 import { UNKNOWN } from "../../../provider/unknown";
+import { resolveKnown } from "../../../provider/known";
 import { connection } from "./network/network-fixtures";
 
 const args = (extra: Record<string, unknown> = {}) => ({ connection, bridge: "virbr10", macTableManager: "libvirt", mac: "52:54:00:12:34:56", ...extra });
@@ -16,6 +17,7 @@ const checked = (extra: Record<string, unknown> = {}) => {
   expect(r.failures).toEqual([]);
   return r.inputs as unknown as GuestInterfaceInputs;
 };
+const resolved = (extra: Record<string, unknown> = {}) => resolveKnown(checked(extra), "a checked guest interface");
 
 describe("tap MAC (spec §4.3)", () => {
   it.each([
@@ -53,12 +55,12 @@ describe("GuestInterface check", () => {
 
 describe("GuestInterface planner", () => {
   it("creates in libvirt's connect order (spec §4.4): tap, MAC, MTU, attach, up, then learning, flood, fdb", async () => {
-    await expect(renderApplyScript(planGuestCreate(guestDesired(checked({ isolated: true }), "vnet0"), 9000))).toMatchFileSnapshot(
+    await expect(renderApplyScript(planGuestCreate(guestDesired(resolved({ isolated: true }), "vnet0"), 9000))).toMatchFileSnapshot(
       "../golden/guest-create-libvirt-mode.sh",
     );
   });
   it("creates a kernel-mode tap without touching learning, flooding or the fdb", () => {
-    const ops = planGuestCreate(guestDesired(checked({ macTableManager: "kernel" }), "vnet0"), 1500).map((s) => s.operation.op);
+    const ops = planGuestCreate(guestDesired(resolved({ macTableManager: "kernel" }), "vnet0"), 1500).map((s) => s.op);
     expect(ops).toEqual(["tapAdd", "linkSetAlias", "linkSetAddress", "linkSetMtu", "linkSetMaster", "linkSetUp"]);
   });
 
@@ -77,32 +79,32 @@ describe("GuestInterface planner", () => {
   const previous = { guestMac: "52:54:00:12:34:56" };
 
   it("plans nothing when the port is as wanted", () => {
-    expect(planGuestUpdate(guestDesired(checked(), "vnet0"), link, ["52:54:00:12:34:56"], previous)).toEqual([]);
+    expect(planGuestUpdate(guestDesired(resolved(), "vnet0"), link, ["52:54:00:12:34:56"], previous)).toEqual([]);
   });
   it("swaps the fdb entry around the tap MAC change on a guest MAC change", () => {
-    const steps = planGuestUpdate(guestDesired(checked({ mac: "52:54:00:00:00:09" }), "vnet0"), link, ["52:54:00:12:34:56"], previous);
-    expect(steps.map((s) => s.operation)).toEqual([
+    const steps = planGuestUpdate(guestDesired(resolved({ mac: "52:54:00:00:00:09" }), "vnet0"), link, ["52:54:00:12:34:56"], previous);
+    expect(steps).toEqual([
       { op: "fdbDel", name: "vnet0", mac: "52:54:00:12:34:56" },
-      { op: "linkSetAddress", name: "vnet0", mac: "fe:54:00:00:00:09" },
+      { op: "linkSetAddress", name: "vnet0", mac: "fe:54:00:00:00:09", from: "fe:54:00:12:34:56" },
       { op: "fdbAdd", name: "vnet0", mac: "52:54:00:00:00:09" },
     ]);
   });
   it("leaves fdb entries it did not add alone", () => {
-    expect(planGuestUpdate(guestDesired(checked(), "vnet0"), link, ["52:54:00:12:34:56", "02:00:00:00:00:77"], previous)).toEqual([]);
+    expect(planGuestUpdate(guestDesired(resolved(), "vnet0"), link, ["52:54:00:12:34:56", "02:00:00:00:00:77"], previous)).toEqual([]);
   });
   it("on a move, re-applies the port settings the new bridge starts without", () => {
-    const ops = planGuestUpdate(guestDesired(checked({ bridge: "virbr11" }), "vnet0"), link, ["52:54:00:12:34:56"], previous).map((s) => s.operation);
+    const ops = planGuestUpdate(guestDesired(resolved({ bridge: "virbr11" }), "vnet0"), link, ["52:54:00:12:34:56"], previous);
     expect(ops).toEqual([
-      { op: "linkSetMaster", name: "vnet0", master: "virbr11" },
-      { op: "bridgePortSet", name: "vnet0", setting: "learning", on: false },
-      { op: "bridgePortSet", name: "vnet0", setting: "flood", on: false },
+      { op: "linkSetMaster", name: "vnet0", master: "virbr11", from: "virbr10" },
+      { op: "bridgePortSet", name: "vnet0", setting: "learning", on: false, from: true },
+      { op: "bridgePortSet", name: "vnet0", setting: "flood", on: false, from: true },
       { op: "fdbAdd", name: "vnet0", mac: "52:54:00:12:34:56" },
     ]);
   });
 });
 
 describe("GuestInterface diff", () => {
-  const inputs = checked();
+  const inputs = resolved();
   const outs = guestOutputsFromObservation(inputs, "vnet0", {
     index: 9, name: "vnet0", kind: "tun", up: true, mtu: 9000, mac: "fe:54:00:12:34:56", alias: "virtnet", master: "virbr10",
     port: { learning: false, flood: false, isolated: false }, addresses: [],

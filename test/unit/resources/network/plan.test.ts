@@ -3,6 +3,7 @@ import { OBSERVED_BRIDGE } from "../../fixtures/observed-bridge";
 import { renderApplyScript } from "../../../../provider/plan/apply-script";
 import { effectiveForwardDelayCentiseconds, type NetworkDesired } from "../../../../provider/resources/network/model";
 import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "../../../../provider/resources/network/plan";
+import { inverseOf, rollbackInverses } from "../../../../provider/plan/inverse";
 
 const desired: NetworkDesired = {
   name: "virbr10",
@@ -22,7 +23,7 @@ const observed = OBSERVED_BRIDGE;
 
 const kept = { mtuManaged: true, routes: [] };
 const unmanagedMtu = { mtuManaged: false, routes: [] };
-const ops = (steps: ReturnType<typeof planNetworkCreate>) => steps.map((s) => s.operation);
+const ops = (steps: ReturnType<typeof planNetworkCreate>) => steps;
 
 describe("Network planner", () => {
   it("creates in libvirt's order (spec §6.2): add with MAC, then MTU, delay before STP, sysctls, addresses, vlan_filtering, up", async () => {
@@ -62,12 +63,12 @@ describe("Network planner", () => {
     ]);
   });
   it("undoes a failed create by deleting the bridge alone", () => {
-    const undo = planNetworkCreate(desired).flatMap((s) => s.undo);
+    const undo = rollbackInverses(planNetworkCreate(desired)).flat();
     expect(undo).toEqual([{ op: "linkDel", name: "virbr10" }]);
   });
   it("deletes in libvirt's stop order: down, then delete", () => {
     expect(ops(planNetworkDelete("virbr10"))).toEqual([
-      { op: "linkSetDown", name: "virbr10" },
+      { op: "linkSetDown", name: "virbr10", from: true },
       { op: "linkDel", name: "virbr10" },
     ]);
   });
@@ -75,23 +76,23 @@ describe("Network planner", () => {
     expect(planNetworkUpdate(desired, observed, [], kept)).toEqual([]);
   });
   it("changes only the MTU when only the MTU differs", () => {
-    expect(ops(planNetworkUpdate({ ...desired, mtu: 1400 }, observed, [], kept))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1400 }]);
+    expect(ops(planNetworkUpdate({ ...desired, mtu: 1400 }, observed, [], kept))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1400, from: 9000 }]);
   });
   it("returns the MTU to the kernel default when a managed mtu is removed", () => {
-    expect(ops(planNetworkUpdate({ ...desired, mtu: undefined }, observed, [], kept))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1500 }]);
+    expect(ops(planNetworkUpdate({ ...desired, mtu: undefined }, observed, [], kept))).toEqual([{ op: "linkSetMtu", name: "virbr10", mtu: 1500, from: 9000 }]);
     expect(planNetworkUpdate({ ...desired, mtu: undefined }, observed, [], unmanagedMtu)).toEqual([]);
   });
   it("turns STP off before setting a delay below 2 s", () => {
     expect(ops(planNetworkUpdate({ ...desired, stp: false }, observed, [], kept))).toEqual([
-      { op: "bridgeSetStp", name: "virbr10", on: false },
-      { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 0 },
+      { op: "bridgeSetStp", name: "virbr10", on: false, from: true },
+      { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 0, from: 200 },
     ]);
   });
   it("sets the delay before turning STP on", () => {
     const off = { ...observed, bridge: { forwardDelayCentiseconds: 0, stpOn: false, vlanFiltering: true } };
     expect(ops(planNetworkUpdate({ ...desired, delaySeconds: 4 }, off, [], kept))).toEqual([
-      { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 400 },
-      { op: "bridgeSetStp", name: "virbr10", on: true },
+      { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 400, from: 0 },
+      { op: "bridgeSetStp", name: "virbr10", on: true, from: false },
     ]);
   });
   it("clamps the delay into the kernel's 2–30 s while STP is on", () => {
@@ -99,14 +100,14 @@ describe("Network planner", () => {
     expect(effectiveForwardDelayCentiseconds(true, 45)).toBe(3000);
     expect(effectiveForwardDelayCentiseconds(false, 0)).toBe(0);
     expect(ops(planNetworkUpdate({ ...desired, delaySeconds: 40 }, observed, [], kept))).toEqual([
-      { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 3000 },
+      { op: "bridgeSetForwardDelay", name: "virbr10", centiseconds: 3000, from: 200 },
     ]);
   });
   it("removes addresses before adding, and enables IPv6 before adding the first IPv6 address", () => {
     const v4only = { ...observed, addresses: [{ family: "ipv4" as const, address: "192.168.100.1", prefix: 16, scope: "global" }] };
     expect(ops(planNetworkUpdate(desired, v4only, [], kept))).toEqual([
       { op: "addrDel", name: "virbr10", family: "ipv4", address: "192.168.100.1", prefix: 16 },
-      { op: "ipv6Sysctl", name: "virbr10", key: "disable_ipv6", value: 0 },
+      { op: "ipv6Sysctl", name: "virbr10", key: "disable_ipv6", value: 0, from: 1 },
       { op: "addrAdd", name: "virbr10", family: "ipv4", address: "192.168.100.1", prefix: 24 },
       { op: "addrAdd", name: "virbr10", family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64 },
     ]);
@@ -114,12 +115,12 @@ describe("Network planner", () => {
   it("disables IPv6 on the bridge after its last IPv6 address goes", () => {
     expect(ops(planNetworkUpdate({ ...desired, ips: [desired.ips[0]] }, observed, [], kept))).toEqual([
       { op: "addrDel", name: "virbr10", family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64 },
-      { op: "ipv6Sysctl", name: "virbr10", key: "disable_ipv6", value: 1 },
+      { op: "ipv6Sysctl", name: "virbr10", key: "disable_ipv6", value: 1, from: 0 },
     ]);
   });
   it("switches vlan_filtering with macTableManager where the kernel supports it, and leaves it where it does not", () => {
     expect(ops(planNetworkUpdate({ ...desired, macTableManager: "kernel" }, observed, [], kept))).toEqual([
-      { op: "bridgeSetVlanFiltering", name: "virbr10", on: false },
+      { op: "bridgeSetVlanFiltering", name: "virbr10", on: false, from: true },
     ]);
     const unsupported = { ...observed, bridge: { ...observed.bridge!, vlanFiltering: undefined } };
     expect(planNetworkUpdate(desired, unsupported, [], kept)).toEqual([]);
@@ -127,13 +128,13 @@ describe("Network planner", () => {
   it("repairs drift: MAC, link down, and a missing ownership marker", () => {
     const drifted = { ...observed, mac: "52:54:00:99:99:99", up: false, alias: undefined };
     expect(ops(planNetworkUpdate(desired, drifted, [], kept))).toEqual([
-      { op: "linkSetAlias", name: "virbr10", alias: "virtnet" },
-      { op: "linkSetAddress", name: "virbr10", mac: "52:54:00:12:34:56" },
-      { op: "linkSetUp", name: "virbr10" },
+      { op: "linkSetAlias", name: "virbr10", alias: "virtnet", from: "" },
+      { op: "linkSetAddress", name: "virbr10", mac: "52:54:00:12:34:56", from: "52:54:00:99:99:99" },
+      { op: "linkSetUp", name: "virbr10", from: false },
     ]);
   });
   it("gives every in-place step an inverse for rollback", () => {
     const drifted = { ...observed, mac: "52:54:00:99:99:99", mtu: 1500, up: false };
-    for (const s of planNetworkUpdate({ ...desired, stp: false }, drifted, [], kept)) expect(s.undo.length, s.operation.op).toBeGreaterThan(0);
+    for (const s of planNetworkUpdate({ ...desired, stp: false }, drifted, [], kept)) expect(inverseOf(s).length, s.op).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ObservedRoute } from "../../../../provider/iproute2/parse-ip-route";
 import { renderOperation } from "../../../../provider/iproute2/render-operation";
+import { inverseOf } from "../../../../provider/plan/inverse";
 import type { DesiredRoute } from "../../../../provider/resources/route/model";
 import { allRouteSteps, planRoutes, routeCollisions } from "../../../../provider/resources/route/plan";
 
@@ -8,7 +9,7 @@ const r1: DesiredRoute = { family: "ipv4", address: "192.168.222.0", prefix: 24,
 const r6: DesiredRoute = { family: "ipv6", address: "2001:db8:ac10:fc00::", prefix: 64, gateway: "2001:db8:ac10:fd01::1:24", metric: 1 };
 const dflt: DesiredRoute = { family: "ipv4", address: "0.0.0.0", prefix: 0, gateway: "192.168.122.1", metric: 1 };
 const seen = (r: DesiredRoute, extra: Partial<ObservedRoute> = {}): ObservedRoute => ({ ...r, dev: "virbr1", protocol: "static", type: "unicast", ...extra });
-const argv = (steps: ReturnType<typeof allRouteSteps>) => steps.map((s) => renderOperation(s.operation).argv.join(" "));
+const argv = (steps: ReturnType<typeof allRouteSteps>) => steps.map((s) => renderOperation(s).argv.join(" "));
 
 describe("route rendering (design §4: proto static, metric always given)", () => {
   it("renders libvirt's dhcp6host-routed-network routes and the default route", () => {
@@ -54,7 +55,7 @@ describe("route planner", () => {
   });
   it("undoes each step with its inverse", () => {
     const steps = allRouteSteps(planRoutes({ bridge: "virbr1", desired: [{ ...r1, metric: 7 }, r6], managed: [r1], observed: [seen(r1)] }));
-    expect(steps.map((s) => s.undo.map((u) => u.op))).toEqual([["routeDel"], ["routeDel"], ["routeAdd"]]);
+    expect(steps.map((s) => inverseOf(s).map((u) => u.op))).toEqual([["routeDel"], ["routeDel"], ["routeAdd"]]);
   });
 });
 

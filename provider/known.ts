@@ -1,0 +1,20 @@
+// Pulumi's unknowns exist only in check and diff (docs/architecture.md §3.1): create, read, update and delete get a
+// resolved type, checked once at the boundary, so apply-time code never carries the unknown marker in its types.
+import { containsUnknown, type Unknown } from "./unknown";
+
+/** T with Pulumi's unknown marker taken out of every union, at any depth. */
+export type Known<T> = T extends Unknown
+  ? never
+  : T extends readonly (infer E)[]
+    ? Known<E>[]
+    : T extends object
+      ? { [K in keyof T]: Known<T[K]> }
+      : T;
+
+/** The value as a resolved type; throws, naming `what`, when anything in it is still unknown. */
+export function resolveKnown<T>(value: T, what: string): Known<T> {
+  if (containsUnknown(value)) {
+    throw new Error(`${what}: a value is not known yet (it depends on an output that has no value); run the update again once it is known`);
+  }
+  return value as Known<T>;
+}

@@ -1,0 +1,63 @@
+// The one typed language for every change virtnet makes on a host (docs/architecture.md §3.2). Each kind mirrors one
+// iproute2 (or sysctl, or file) verb and carries what its inverse needs: `from` is the value it replaces, `restore`
+// what a deletion takes away. Without them the change goes away with the object it was made on (a fresh bridge's
+// settings are undone by deleting the bridge). Only provider/iproute2 turns operations into commands.
+import type { IpFamily } from "./ip-address";
+import type { FilterSpec, HtbClassSpec, QdiscSpec } from "./tc";
+
+export type Ipv6SysctlKey = "disable_ipv6" | "accept_ra" | "autoconf";
+export type PortSetting = "learning" | "flood" | "isolated";
+
+export interface RouteSpec {
+  family: IpFamily;
+  address: string;
+  prefix: number;
+  gateway: string;
+  metric: number;
+}
+
+export interface AddressSpec {
+  family: IpFamily;
+  address: string;
+  prefix: number;
+}
+
+export type Operation =
+  // Links.
+  | { op: "linkAddBridge"; name: string; mac: string }
+  | { op: "ifbAdd"; name: string }
+  | { op: "tapAdd"; name: string }
+  | { op: "linkDel"; name: string; restore?: Operation[] }
+  | { op: "tapDel"; name: string; restore?: Operation[] }
+  | { op: "linkSetUp"; name: string; from?: boolean }
+  | { op: "linkSetDown"; name: string; from?: boolean }
+  | { op: "linkSetMtu"; name: string; mtu: number; from?: number }
+  | { op: "linkSetAddress"; name: string; mac: string; from?: string }
+  | { op: "linkSetAlias"; name: string; alias: string; from?: string }
+  | { op: "linkSetMaster"; name: string; master: string; from?: string }
+  // Bridge settings and ports.
+  | { op: "bridgeSetForwardDelay"; name: string; centiseconds: number; from?: number }
+  | { op: "bridgeSetStp"; name: string; on: boolean; from?: boolean }
+  | { op: "bridgeSetVlanFiltering"; name: string; on: boolean; from?: boolean }
+  | { op: "bridgePortSet"; name: string; setting: PortSetting; on: boolean; from?: boolean }
+  | { op: "fdbAdd"; name: string; mac: string }
+  | { op: "fdbDel"; name: string; mac: string }
+  // Per-device IPv6 sysctls.
+  | { op: "ipv6Sysctl"; name: string; key: Ipv6SysctlKey; value: 0 | 1; from?: 0 | 1 }
+  // Addresses and routes.
+  | ({ op: "addrAdd" | "addrDel"; name: string } & AddressSpec)
+  | ({ op: "routeAdd" | "routeDel"; name: string } & RouteSpec)
+  | ({ op: "routeReplace"; name: string; fromGateway?: string } & RouteSpec)
+  // Traffic control. Deletes of qdiscs, classes and filters are tolerant of absence, as libvirt's are (§5.1).
+  | { op: "qdiscAdd"; dev: string; qdisc: QdiscSpec }
+  | { op: "qdiscDel"; dev: string; target: "root" | "ingress" | { handle: string }; restore?: Operation[] }
+  | { op: "classAdd"; dev: string; cls: HtbClassSpec }
+  | { op: "classChange"; dev: string; cls: HtbClassSpec; from?: HtbClassSpec }
+  | { op: "classDel"; dev: string; classId: string; from?: HtbClassSpec }
+  | { op: "filterAdd"; dev: string; filter: FilterSpec }
+  | { op: "filterDelFloor"; dev: string; id: number; from?: FilterSpec }
+  // Files (autostart units, dnsmasq configuration): `from` is the previous content, null when there was none.
+  | { op: "fileWrite"; path: string; content: string; mode: number; from?: string | null }
+  | { op: "fileRemove"; path: string; from?: { content: string; mode: number } };
+
+export type OperationKind = Operation["op"];

@@ -1,0 +1,164 @@
+// The one lifecycle every resource shares (docs/architecture.md §3.1): check and diff with Pulumi's unknowns; create,
+// read, update and delete with resolved inputs, each as observe → plan → apply in one exec → observe. A resource
+// declares only what is its own (ResourceType); this file owns state versions, name reservation, name races,
+// adoption reads, per-host locks, partial failures and the scrubbing of secrets from everything thrown.
+import { ApplyError, type Host } from "../host/host";
+import { hostFor } from "../host/host-pool";
+import type { HostSnapshot } from "../host/snapshot";
+import { chooseName } from "../host/choose-name";
+import { isNameTemplate } from "../net/interface-name";
+import type { Operation } from "../net/operation";
+import type { Connection } from "../connection/connection";
+import { resolveKnown, type Known } from "../known";
+import { PartialFailure, redactedHandlers } from "../resource-error";
+import type { CheckResult } from "../schema/check-failures";
+import { assertStateVersion } from "../schema/state-version";
+import { stripUndefined } from "../strip-undefined";
+import { diffByPolicy, type FieldPolicy } from "./field-policy";
+
+type Props = Record<string, unknown>;
+
+/** Everything a plan or an observation of one resource may look at. */
+export interface ApplyContext<R, O, X> {
+  host: Host;
+  snapshot: HostSnapshot;
+  /** The object's name on the host (a bridge or tap); "" for a resource named by what it routes. */
+  name: string;
+  /** The resolved inputs; on read, what the recorded outputs describe. Absent when deleting. */
+  desired?: R;
+  /** The recorded outputs. Absent when creating. */
+  previous?: O;
+  /** What `observe` found beyond the snapshot (such as the host's tc features). */
+  extra: X;
+}
+
+export interface ResourceType<I, O, X = undefined> {
+  /** How messages name the resource kind ("network"). */
+  noun: string;
+  schemaVersion: number;
+  check(olds: Props, news: Props): CheckResult;
+  /** The diff table, comparing recorded outputs with checked inputs (which may hold unknowns). */
+  policy: readonly FieldPolicy<O, I>[];
+  /** State written by this or an older version, as this version's outputs (old state must keep loading). */
+  load?(props: Props): O;
+  /** The resolved inputs that recorded outputs describe (read and delete know nothing else). */
+  intended(o: O): Known<I>;
+  /** Naming of a created object: an explicit name or a template with %d (bridges and taps). */
+  naming?: { wanted(r: Known<I>): string; maxId: number; noun: string };
+  /** The name of the recorded object. */
+  nameOf(o: O): string;
+  id(host: string, r: Known<I>, name: string): string;
+  /** Inputs that an adoption read (the program's inputs instead of outputs) cannot do without; returns the problem. */
+  adoptionProblem?(props: Props): string | undefined;
+  /** Work that reads and changes state shared with other resources runs under this per-host lock. */
+  lock?(r: Known<I> | undefined, o: O | undefined): string | undefined;
+  /** What the plan needs beyond the snapshot (probed once per host and cached where possible). */
+  observe(c: ApplyContext<Known<I>, O, undefined>): Promise<X>;
+  /** Pure: the operations from the observed state to the desired one; throws on a host-side problem. */
+  plan(c: ApplyContext<Known<I>, O, X>): Operation[];
+  /** Outputs from observation, phrased as the inputs wherever the kernel agrees; undefined when the object is gone. */
+  outputs(c: ApplyContext<Known<I>, O, X> & { desired: Known<I> }): O | undefined;
+  /** Outputs as the inputs describe them, for a create that failed half-way (the engine records what exists). */
+  recorded(r: Known<I>, name: string): O;
+}
+
+/** A name taken from a template may be taken by another process between observation and creation: choose again. */
+const NAME_RACE_ATTEMPTS = 3;
+
+/** The Pulumi handlers of a resource type, with secrets scrubbed from whatever they throw. */
+export function lifecycle<I extends { connection: unknown }, O extends { connection: unknown }, X>(t: ResourceType<I, O, X>) {
+  const load = (props: Props): O => {
+    assertStateVersion(props, t.schemaVersion, t.noun);
+    return t.load ? t.load(props) : (props as unknown as O);
+  };
+  const connect = (c: unknown, what: string): Host => hostFor(resolveKnown(c, what) as Connection);
+  const locked = <T>(host: Host, key: string | undefined, body: () => Promise<T>): Promise<T> => (key ? host.exclusive(key, body) : body());
+
+  async function run(base: Omit<ApplyContext<Known<I>, O, undefined>, "extra">, what: string) {
+    const c = { ...base, extra: undefined };
+    const full = { ...c, extra: await t.observe(c) };
+    const ops = t.plan(full);
+    const snapshot = ops.length > 0 ? await base.host.apply(ops, `${what} ${t.noun} ${base.name}`.trimEnd()) : base.snapshot;
+    const after = { ...base, snapshot, extra: undefined };
+    return { ops, outputs: t.outputs({ ...after, desired: base.desired!, extra: await t.observe(after) }) };
+  }
+
+  async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
+    const r = resolveKnown(inputs as unknown as I, `creating a ${t.noun}`);
+    const host = connect(r.connection, `creating a ${t.noun}`);
+    const hostName = (r.connection as Connection).host;
+    return locked(host, t.lock?.(r, undefined), async () => {
+      for (let attempt = 1; ; attempt++) {
+        const snapshot = await host.observe();
+        const wanted = t.naming?.wanted(r);
+        const name = t.naming ? chooseName({ ...t.naming, wanted: wanted!, importId: (n) => t.id(hostName, r, n) }, snapshot, host) : "";
+        const id = t.id(hostName, r, name);
+        try {
+          const { outputs } = await run({ host, snapshot, name, desired: r }, "creating");
+          return { id, outs: stripUndefined(outputs ?? t.recorded(r, name)) as unknown as Props };
+        } catch (e) {
+          const raced = e instanceof ApplyError && e.rolledBack && /File exists|Device or resource busy/.test(e.message);
+          if (raced && wanted !== undefined && isNameTemplate(wanted) && attempt < NAME_RACE_ATTEMPTS) continue;
+          if (e instanceof ApplyError && !e.rolledBack) {
+            // The engine stores these as the resource's outputs: they must carry the serialized provider for a later
+            // delete, and contain no undefined (the plugin cannot encode it and never answers).
+            const properties = { ...stripUndefined(t.recorded(r, name)), __provider: inputs.__provider } as unknown as Props;
+            throw new PartialFailure(e.message, id, properties, [e.message]);
+          }
+          throw e;
+        } finally {
+          host.reservedNames.delete(name);
+        }
+      }
+    });
+  }
+
+  /** Adoption reads get the program's inputs instead of outputs: check them, and take the name from the id. */
+  function adopted(id: string, props: Props): O {
+    const missing = t.adoptionProblem?.(props);
+    if (missing) throw new Error(`cannot import ${t.noun} ${id}: ${missing}`);
+    const checked = t.check({}, props);
+    const problem = checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
+    if (problem) throw new Error(`cannot import ${t.noun} ${id}: its inputs are not valid: ${problem}`);
+    const r = resolveKnown(checked.inputs as unknown as I, `importing ${t.noun} ${id}`);
+    return t.recorded(r, id.slice(id.lastIndexOf("/") + 1));
+  }
+
+  async function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
+    const previous = props.schemaVersion !== undefined ? load(props) : adopted(id, props);
+    const host = connect(previous.connection, `reading ${t.noun} ${id}`);
+    const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), desired: t.intended(previous), previous, extra: undefined };
+    const outputs = t.outputs({ ...base, extra: await t.observe(base) });
+    // Gone (deleted by hand, or by an interrupted destroy): the engine plans a create.
+    return outputs ? { id, props: stripUndefined(outputs) as unknown as Props } : { id: "", props: {} };
+  }
+
+  async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
+    const previous = load(olds);
+    const r = resolveKnown(news as unknown as I, `updating ${t.noun} ${id}`);
+    const host = connect(r.connection, `updating ${t.noun} ${id}`);
+    return locked(host, t.lock?.(r, previous), async () => {
+      const { outputs } = await run({ host, snapshot: await host.observe(), name: t.nameOf(previous), desired: r, previous }, "updating");
+      return { outs: stripUndefined(outputs ?? t.recorded(r, t.nameOf(previous))) as unknown as Props };
+    });
+  }
+
+  async function remove(id: string, props: Props): Promise<void> {
+    const previous = load(props);
+    const host = connect(previous.connection, `deleting ${t.noun} ${id}`);
+    await locked(host, t.lock?.(undefined, previous), async () => {
+      const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), previous, extra: undefined };
+      const ops = t.plan({ ...base, extra: await t.observe(base) });
+      if (ops.length > 0) await host.apply(ops, `deleting ${t.noun} ${base.name}`.trimEnd());
+    });
+  }
+
+  return redactedHandlers({
+    check: (olds, news) => t.check(olds, news),
+    diff: (_id, olds, news) => diffByPolicy(t.policy, load(olds), news as unknown as I),
+    create,
+    read,
+    update,
+    delete: remove,
+  });
+}

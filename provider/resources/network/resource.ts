@@ -1,0 +1,79 @@
+// The Network resource (a libvirt <network>: a Linux bridge with its addresses, routes and QoS) as the lifecycle
+// needs it: naming, observation, plan and outputs. Everything shared lives in ../lifecycle.ts.
+import type { Host } from "../../host/host";
+import type { HostSnapshot } from "../../host/snapshot";
+import { OWNER_ALIAS } from "../../net/owner-alias";
+import { stripUndefined } from "../../strip-undefined";
+import { observeDeviceTc, type DeviceTcView } from "../bandwidth/observe-device";
+import { planIfbCleanup } from "../bandwidth/plan";
+import { lifecycle, type ResourceType } from "../lifecycle";
+import { desiredRoute } from "../route/model";
+import { checkNetwork } from "./check";
+import { networkPolicy } from "./diff";
+import { DEFAULT_BRIDGE_TEMPLATE, NETWORK_SCHEMA_VERSION, intendedNetwork, networkDesired, outputsFromObservation, recordedNetwork, type NetworkOutputs } from "./model";
+import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan";
+import { networkPreflightProblems } from "./preflight";
+import { networkRuleFailures } from "./rules";
+import type { NetworkInputs } from "./schema";
+
+/** libvirt tries virbr0 … virbr256 (MAX_BRIDGE_ID, docs/libvirt-behaviour.md §1.9). */
+const MAX_BRIDGE_ID = 256;
+
+export function networkId(host: string, bridge: string): string {
+  return `${host}/${bridge}`;
+}
+
+/** The bridge of that name, if any; another kind of interface under the name is an error naming it. */
+function bridgeOf(snapshot: HostSnapshot, name: string, host: Host) {
+  const link = snapshot.link(name);
+  if (link && link.kind !== "bridge") {
+    throw new Error(`${name} on ${host.label} is a ${link.kind ?? "plain"} interface, not a bridge; rename the network's bridge or remove that interface`);
+  }
+  return link;
+}
+
+export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcView | undefined> = {
+  noun: "bridge",
+  schemaVersion: NETWORK_SCHEMA_VERSION,
+  check: checkNetwork,
+  policy: networkPolicy,
+  // State written before inline routes existed has none.
+  load: (props) => ({ routes: [], ...props }) as unknown as NetworkOutputs,
+  intended: intendedNetwork,
+  naming: { wanted: (n) => n.bridge.name ?? DEFAULT_BRIDGE_TEMPLATE, maxId: MAX_BRIDGE_ID, noun: "bridge" },
+  nameOf: (o) => o.bridge.name,
+  id: (host, _n, name) => networkId(host, name),
+  recorded: recordedNetwork,
+  // tc is probed only when the network has bandwidth, or had it.
+  observe: async (c) => (c.desired ? observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`) : undefined),
+
+  plan({ host, snapshot, name, desired, previous, extra: tc }) {
+    const link = bridgeOf(snapshot, name, host);
+    if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planNetworkDelete(name), ...planIfbCleanup(snapshot, name)] : [];
+    const d = networkDesired(recordedNetwork(desired, name));
+    const managedRoutes = link && previous ? previous.routes.map(desiredRoute) : [];
+    // The rules preview had to defer (addresses that were unknown), then the checks that need the host.
+    const problems = [...networkRuleFailures(desired).map((f) => `${f.property}: ${f.reason}`), ...networkPreflightProblems(d, snapshot, managedRoutes)];
+    if (problems.length > 0) throw new Error(`bridge ${name} on ${host.label}: ${problems.join("; ")}`);
+    // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
+    if (!link || !previous) return planNetworkCreate(d, tc?.caps);
+    return planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes }, tc);
+  },
+
+  outputs({ host, snapshot, name, desired, extra: tc }) {
+    const link = bridgeOf(snapshot, name, host);
+    return link ? stripUndefined(outputsFromObservation(recordedNetwork(desired, name), link, snapshot.routes, tc)) : undefined;
+  },
+};
+
+/** Guests of this deployment are deleted first (they depend on the network); any left belong to someone else. */
+function refuseForeignGuests(snapshot: HostSnapshot, bridge: string, host: Host): [] {
+  const guests = [...snapshot.links.values()].filter((l) => l.master === bridge && l.kind === "tun" && l.alias === OWNER_ALIAS).map((l) => l.name);
+  if (guests.length > 0) {
+    throw new Error(`bridge ${bridge} on ${host.label} still has guest interfaces that virtnet manages elsewhere (another stack or program): ${guests.join(", ")}. Delete or move them first`);
+  }
+  return [];
+}
+
+/** The Network handlers the serialized shim delegates to. */
+export const networkHandlers = lifecycle(networkType);

@@ -1,0 +1,77 @@
+// The StaticRoute resource (libvirt's <route> as a resource of its own, on a Network's bridge or a host bridge) as
+// the lifecycle needs it. It shares its rules and planner with Network.routes (../route/).
+import type { Host } from "../../host/host";
+import type { HostSnapshot } from "../../host/snapshot";
+import type { ObservedRoute } from "../../iproute2/parse-ip-route";
+import type { Known } from "../../known";
+import { stripUndefined } from "../../strip-undefined";
+import { lifecycle, type ResourceType } from "../lifecycle";
+import { desiredRoute, destinationText, routeOutputs, sameDestination } from "../route/model";
+import { allRouteSteps, planRoutes, routeCollisions } from "../route/plan";
+import { checkStaticRoute, routeAgainstNetworkFailures, staticRouteRuleFailures } from "./check";
+import { staticRoutePolicy } from "./diff";
+import { STATIC_ROUTE_SCHEMA_VERSION, type StaticRouteInputs, type StaticRouteOutputs } from "./schema";
+
+type Route = Known<StaticRouteInputs>;
+
+export function staticRouteId(host: string, r: Route): string {
+  const d = desiredRoute(r);
+  return `${host}/${r.bridge}/route/${d.address}/${d.prefix}`;
+}
+
+function label(r: Route, host: Host): string {
+  return `route to ${destinationText(desiredRoute(r))} via ${r.gateway} on ${r.bridge} (${host.label})`;
+}
+
+/** The route this resource manages, as observed: same bridge and destination, preferring the managed metric. */
+function observedRoute(snapshot: HostSnapshot, r: Route): ObservedRoute | undefined {
+  const d = desiredRoute(r);
+  const candidates = snapshot.routesOn(r.bridge).filter((o) => sameDestination(o, d) && o.gateway !== undefined);
+  return candidates.find((o) => o.metric === d.metric) ?? candidates.find((o) => o.protocol === "static");
+}
+
+/**
+ * Checks that need the host, before anything changes: the bridge exists, the gateway is reachable through the
+ * bridge's addresses (when preview could not know them), and no other route has the destination.
+ */
+function preflight(n: Route, snapshot: HostSnapshot, host: Host, managed: Route | undefined): void {
+  const link = snapshot.link(n.bridge);
+  if (!link) throw new Error(`${label(n, host)}: bridge ${n.bridge} does not exist on ${host.label}; create its network first`);
+  const ips = n.networkIps ?? link.addresses.filter((a) => a.scope !== "link").map((a) => ({ address: a.address, prefix: a.prefix, family: a.family }));
+  const problems = [
+    ...staticRouteRuleFailures(n).map((f) => `${f.property}: ${f.reason}`),
+    ...routeAgainstNetworkFailures(n, ips, "").map((f) => `${f.property}: ${f.reason}`),
+    ...routeCollisions({ bridge: n.bridge, desired: [desiredRoute(n)], managed: managed ? [desiredRoute(managed)] : [], observed: snapshot.routes }, () => "the route"),
+  ];
+  if (problems.length > 0) throw new Error(`${label(n, host)}: ${[...new Set(problems)].join("; ")}`);
+}
+
+const recorded = (r: Route): StaticRouteOutputs => stripUndefined({ ...r, schemaVersion: STATIC_ROUTE_SCHEMA_VERSION });
+
+export const staticRouteType: ResourceType<StaticRouteInputs, StaticRouteOutputs> = {
+  noun: "route",
+  schemaVersion: STATIC_ROUTE_SCHEMA_VERSION,
+  check: checkStaticRoute,
+  policy: staticRoutePolicy,
+  intended: (o) => o,
+  nameOf: () => "",
+  id: (host, r) => staticRouteId(host, r),
+  recorded,
+  observe: async () => undefined,
+
+  plan({ host, snapshot, desired, previous }) {
+    if (desired) preflight(desired, snapshot, host, previous);
+    const managed = previous ? [desiredRoute(previous)] : [];
+    const bridge = desired?.bridge ?? previous!.bridge;
+    return allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes }));
+  },
+
+  outputs({ snapshot, desired }) {
+    // The route, or the bridge it went through, was removed: the resource is gone.
+    const observed = observedRoute(snapshot, desired);
+    return observed ? recorded(routeOutputs(desired, observed)) : undefined;
+  },
+};
+
+/** The StaticRoute handlers the serialized shim delegates to. */
+export const staticRouteHandlers = lifecycle(staticRouteType);
