@@ -1,6 +1,5 @@
 // libvirt <network> documents to Network arguments and back (spec §1, §2, §7).
 import type { Bandwidth, Rate } from "../net/bandwidth";
-import type { NetworkOutputs } from "../resources/network/model";
 import { ElementReader, escapeAttr, numberOrText, parseXml } from "./xml";
 
 /** What a <network> document says, as Network arguments (all but the connection, which XML cannot carry). */
@@ -121,11 +120,21 @@ function addressingXml(tag: string, a: Record<string, unknown>, order: string[])
   return `  <${tag}${attrs.join("")}/>\n`;
 }
 
+/** The part of a Network's recorded state a <network> document covers (a Network's outputs have this shape). */
+export interface NetworkDocument {
+  bridge: { name: string; stp: boolean; delay: number; macTableManager?: string };
+  mac: string;
+  mtu?: number;
+  ips: readonly object[];
+  routes: readonly object[];
+  bandwidth?: Bandwidth;
+}
+
 /**
  * A Network's state as a libvirt <network> document, formatted as virsh net-dumpxml does. It has no <forward>
  * (an isolated network) and, when it has addresses, <dns enable='no'/>, because virtnet runs no DNS or DHCP.
  */
-export function networkToXml(libvirtName: string, o: NetworkOutputs): string {
+export function networkToXml(libvirtName: string, o: NetworkDocument): string {
   const b = o.bridge;
   const mtm = b.macTableManager !== undefined ? ` macTableManager='${b.macTableManager}'` : "";
   let xml = `<network>\n  <name>${escapeAttr(libvirtName)}</name>\n`;

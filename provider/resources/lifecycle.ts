@@ -10,7 +10,7 @@ import { isNameTemplate } from "../net/interface-name";
 import type { Operation } from "../net/operation";
 import type { Connection } from "../connection/connection";
 import { resolveKnown, type Known } from "../known";
-import { PartialFailure, redactedHandlers } from "../resource-error";
+import { PartialFailure, redactedHandlers } from "./resource-error";
 import type { CheckResult } from "../schema/check-failures";
 import { assertStateVersion } from "../schema/state-version";
 import { stripUndefined } from "../strip-undefined";

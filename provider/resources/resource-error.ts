@@ -1,6 +1,6 @@
 // Errors that leave a handler: credentials scrubbed, and for a half-applied create the state the engine must record.
-import { connectionSecrets } from "./connection/connection";
-import { redact } from "./redact";
+import { connectionSecrets } from "../connection/connection";
+import { redact } from "../redact";
 
 /** Pulumi's dynamic-provider host turns `id`, `properties` and `reasons` into ErrorResourceInitFailed (design §3). */
 export class PartialFailure extends Error {
