@@ -18,3 +18,13 @@ export function resolveKnown<T>(value: T, what: string): Known<T> {
   }
   return value as Known<T>;
 }
+
+/** Type guard: nothing in the value is unknown (check-time rules use it to narrow before they validate). */
+export function isKnown<T>(value: T): value is T & Known<T> {
+  return !containsUnknown(value);
+}
+
+/** The items as resolved values when none holds an unknown, else undefined. */
+export function knownItems<T>(values: readonly T[]): Known<T>[] | undefined {
+  return containsUnknown(values) ? undefined : (values as Known<T>[]);
+}

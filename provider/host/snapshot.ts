@@ -1,37 +1,13 @@
-// One observation of a host's network state, taken in one command and shared by every resource (design §3).
+// One observation of a host's network state, taken in one exec and shared by every resource (docs/architecture.md §3).
+import { SNAPSHOT_SCRIPT, SNAPSHOT_SECTION as SECTION } from "../iproute2/observe-script";
 import { parseIpAddr, type ObservedLink } from "../iproute2/parse-ip-addr";
 import { parseIpRoute, type ObservedRoute } from "../iproute2/parse-ip-route";
 import { parseBridgeFdb } from "../iproute2/parse-bridge-fdb";
-import { OWNER_ALIAS } from "../net/owner-alias";
-import { parseTcClasses, parseTcFilters, parseTcQdiscs, type TcClass, type TcFilter, type TcQdisc } from "../iproute2/parse-tc";
+import { parseTcClasses, parseTcFilters, parseTcQdiscs } from "../iproute2/parse-tc";
+import { NO_TC, type DeviceTc } from "../net/tc";
 
-const SECTION = "@@virtnet-snapshot";
 
-/**
- * Appended to every apply so the result is observed in the same exec. Netlink reports vlan_filtering 0
- * even on kernels without CONFIG_BRIDGE_VLAN_FILTERING, so support is read from sysfs (design §4).
- */
-export const SNAPSHOT_SCRIPT = [
-  `printf '%s\\n' '${SECTION} addr'; ip -j -d addr show`,
-  `printf '\\n%s\\n' '${SECTION} route4'; ip -j -d -4 route show table main`,
-  `printf '\\n%s\\n' '${SECTION} route6'; ip -j -d -6 route show table main 2>/dev/null || echo '[]'`,
-  // fdb entries only of the bridge ports virtnet made (its alias marker): a busy host's learned table stays out.
-  `printf '\\n%s\\n' '${SECTION} fdb'; for f in /sys/class/net/*/ifalias; do read -r a < "$f" || continue; [ "$a" = ${OWNER_ALIAS} ] || continue; d=\${f%/ifalias}; d=\${d##*/}; [ -d "/sys/class/net/$d/brport" ] || continue; printf '%s ' "$d"; bridge -j fdb show brport "$d"; echo; done`,
-  // One qdisc listing for the host; classes and filters only of virtnet's devices that shape (HTB or ingress).
-  `printf '\\n%s\\n' '${SECTION} qdisc'; tc -j qdisc show`,
-  `printf '\\n%s\\n' '${SECTION} tc'; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; [ "$a" = ${OWNER_ALIAS} ] || continue; printf '@@dev %s\\n' "$d"; tc -d class show dev "$d"; printf '@@filter\\n'; tc filter show dev "$d"; printf '@@ingress\\n'; tc filter show dev "$d" parent ffff:; done`,
-  `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
-].join("\n");
-
-/** A device's qdiscs, HTB classes and u32 filters (egress and ingress). */
-export interface DeviceTc {
-  qdiscs: TcQdisc[];
-  classes: TcClass[];
-  filters: TcFilter[];
-  ingressFilters: TcFilter[];
-}
-
-const NO_TC: DeviceTc = { qdiscs: [], classes: [], filters: [], ingressFilters: [] };
+export { SNAPSHOT_SCRIPT };
 
 export class HostSnapshot {
   readonly links: ReadonlyMap<string, ObservedLink>;

@@ -93,12 +93,12 @@ export function intendedNetwork(o: NetworkOutputs): Known<NetworkInputs> {
 }
 
 /** An <ip> element reduced to what the kernel holds: family, canonical address, effective prefix. */
-export function desiredIp(ip: IpInputs): DesiredIp {
-  const address = ip.address as string;
+export function desiredIp(ip: Known<IpInputs>): DesiredIp {
+  const address = ip.address;
   return {
-    family: (ip.family as IpFamily | undefined) ?? "ipv4",
+    family: ip.family ?? "ipv4",
     address: normalizeAddress(address),
-    prefix: effectivePrefix(address, ip.prefix as number | undefined, ip.netmask as string | undefined)!,
+    prefix: effectivePrefix(address, ip.prefix, ip.netmask)!,
   };
 }
 

@@ -3,7 +3,8 @@ import { type IpFamily, addressFamily, effectivePrefix, maxPrefix, netmaskPrefix
 import { interfaceNameProblem, isNameTemplate, nameTemplateProblem } from "../../net/interface-name";
 import { isMulticastMac, parseMac } from "../../net/mac";
 import type { CheckFailure } from "../../schema/check-failures";
-import { containsUnknown, isUnknown } from "../../unknown";
+import { isUnknown } from "../../unknown";
+import { isKnown, knownItems } from "../../known";
 import { desiredRoute, destinationText, routeKey, sameDestination } from "../route/model";
 import { routeProblem, unreachableGateway } from "../route/rules";
 import { bandwidthFailures } from "../bandwidth/rules";
@@ -51,17 +52,16 @@ function inlineRouteFailures(n: NetworkInputs): CheckFailure[] {
   if (isUnknown(n.routes)) return [];
   const failures: CheckFailure[] = [];
   const seen = new Map<string, number>();
-  const ipsKnown = !isUnknown(n.ips) && n.ips.every((ip) => ipProblem(ip) === undefined);
+  const ips = !isUnknown(n.ips) && n.ips.every((ip) => ipProblem(ip) === undefined) ? knownItems(n.ips) : undefined;
   n.routes.forEach((r, i) => {
     const problem = routeProblem(r);
     if (problem) return failures.push({ property: `routes[${i}].${problem.field}`, reason: problem.reason });
-    if (containsUnknown(r)) return;
+    if (!isKnown(r)) return;
     const d = desiredRoute(r);
     const key = routeKey(d);
     if (seen.has(key)) return failures.push({ property: `routes[${i}]`, reason: `routes[${seen.get(key)}] already routes ${destinationText(d)} with metric ${d.metric}` });
     seen.set(key, i);
-    if (!ipsKnown) return;
-    const ips = n.ips as IpInputs[];
+    if (!ips) return;
     const own = ips.findIndex((ip) => sameDestination(desiredIp(ip), d));
     if (own >= 0) return failures.push({ property: `routes[${i}].address`, reason: `${destinationText(d)} is the network's own subnet (ips[${own}]); the kernel already routes it on the bridge` });
     const unreachable = unreachableGateway(r, ips);
@@ -71,12 +71,13 @@ function inlineRouteFailures(n: NetworkInputs): CheckFailure[] {
 }
 
 /** The first problem of one <ip> element, in libvirt's order (virNetworkIPDefParseXML). */
-export function ipProblem(ip: IpInputs): { field: string; reason: string } | undefined {
-  if ([ip.address, ip.prefix, ip.netmask, ip.family].some(isUnknown)) return undefined;
-  const address = ip.address as string;
+export function ipProblem(input: IpInputs): { field: string; reason: string } | undefined {
+  const ip = { address: input.address, prefix: input.prefix, netmask: input.netmask, family: input.family };
+  if (!isKnown(ip)) return undefined;
+  const address = ip.address;
   const actual = addressFamily(address);
   if (actual === undefined) return { field: "address", reason: `Invalid address '${address}'` };
-  const family = (ip.family ?? "ipv4") as IpFamily;
+  const family: IpFamily = ip.family ?? "ipv4";
   if (family === "ipv4" && actual !== "ipv4") {
     return {
       field: ip.family === undefined ? "family" : "address",
@@ -90,13 +91,13 @@ export function ipProblem(ip: IpInputs): { field: string; reason: string } | und
   if (ip.netmask !== undefined) {
     if (ip.prefix !== undefined) return { field: "netmask", reason: "cannot have both a prefix and a netmask" };
     if (family === "ipv6") return { field: "netmask", reason: "a netmask is not allowed for IPv6; use prefix" };
-    if (addressFamily(ip.netmask as string) !== "ipv4") return { field: "netmask", reason: `Invalid netmask '${ip.netmask}' (both must be IPv4)` };
-    if (netmaskPrefix(ip.netmask as string) === undefined) return { field: "netmask", reason: `Invalid netmask '${ip.netmask}': the one bits must be contiguous` };
+    if (addressFamily(ip.netmask) !== "ipv4") return { field: "netmask", reason: `Invalid netmask '${ip.netmask}' (both must be IPv4)` };
+    if (netmaskPrefix(ip.netmask) === undefined) return { field: "netmask", reason: `Invalid netmask '${ip.netmask}': the one bits must be contiguous` };
   }
-  if (ip.prefix !== undefined && (ip.prefix as number) > maxPrefix(family)) {
+  if (ip.prefix !== undefined && ip.prefix > maxPrefix(family)) {
     return { field: "prefix", reason: `Invalid prefix ${ip.prefix}: must be 0 - ${maxPrefix(family)} for ${family}` };
   }
-  if (effectivePrefix(address, ip.prefix as number | undefined, ip.netmask as string | undefined) === undefined) {
+  if (effectivePrefix(address, ip.prefix, ip.netmask) === undefined) {
     return { field: "prefix", reason: `'${address}' has no natural class prefix (class D/E): give a prefix or netmask` };
   }
   return undefined;

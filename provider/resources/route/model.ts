@@ -14,14 +14,13 @@ export interface DesiredRoute {
 }
 
 /** virNetDevIPRouteGetPrefix / GetMetric: the prefix the kernel gets, and metric 1 when absent (spec §2.2). */
-export function desiredRoute(r: RouteInputs): DesiredRoute {
-  const address = r.address as string;
+export function desiredRoute(r: Known<RouteInputs>): DesiredRoute {
   return {
-    family: (r.family as IpFamily | undefined) ?? "ipv4",
-    address: normalizeAddress(address),
-    prefix: effectivePrefix(address, r.prefix as number | undefined, r.netmask as string | undefined)!,
-    gateway: normalizeAddress(r.gateway as string),
-    metric: r.metric as number,
+    family: r.family ?? "ipv4",
+    address: normalizeAddress(r.address),
+    prefix: effectivePrefix(r.address, r.prefix, r.netmask)!,
+    gateway: normalizeAddress(r.gateway),
+    metric: r.metric,
   };
 }
 

@@ -1,6 +1,6 @@
 // libvirt's <route> validation (spec §2.1), in its order, plus gateway reachability through the network's <ip>s.
 import { addressFamily, effectivePrefix, maxPrefix, netmaskPrefix, networkAddress, type IpFamily } from "../../net/ip-address";
-import { isUnknown } from "../../unknown";
+import { isKnown } from "../../known";
 import type { IpInputs } from "../network/schema";
 import { desiredIp } from "../network/model";
 import type { RouteInputs } from "./schema";
@@ -11,11 +11,11 @@ export interface RouteProblem {
 }
 
 /** The first problem of one route on its own (rules 1–6 of spec §2.1). */
-export function routeProblem(r: RouteInputs): RouteProblem | undefined {
-  if ([r.address, r.prefix, r.netmask, r.family, r.gateway].some(isUnknown)) return undefined;
-  const address = r.address as string;
-  const gateway = r.gateway as string;
-  const family = (r.family ?? "ipv4") as IpFamily;
+export function routeProblem(route: RouteInputs): RouteProblem | undefined {
+  const r = { address: route.address, prefix: route.prefix, netmask: route.netmask, family: route.family, gateway: route.gateway };
+  if (!isKnown(r)) return undefined;
+  const { address, gateway } = r;
+  const family: IpFamily = r.family ?? "ipv4";
   const addressIs = addressFamily(address);
   const gatewayIs = addressFamily(gateway);
   if (addressIs === undefined) return { field: "address", reason: `Bad network address '${address}' in route definition` };
@@ -28,21 +28,21 @@ export function routeProblem(r: RouteInputs): RouteProblem | undefined {
     }
     if (gatewayIs !== "ipv4") return { field: "gateway", reason: `the gateway '${gateway}' of an IPv4 route must be IPv4` };
     if (r.netmask !== undefined) {
-      if (addressFamily(r.netmask as string) !== "ipv4") return { field: "netmask", reason: `Invalid netmask '${r.netmask}' for address '${address}' (both must be IPv4)` };
+      if (addressFamily(r.netmask) !== "ipv4") return { field: "netmask", reason: `Invalid netmask '${r.netmask}' for address '${address}' (both must be IPv4)` };
       if (r.prefix !== undefined) return { field: "netmask", reason: "Route definition cannot have both a prefix and a netmask" };
-      if (netmaskPrefix(r.netmask as string) === undefined) return { field: "netmask", reason: `Invalid netmask '${r.netmask}': the one bits must be contiguous` };
+      if (netmaskPrefix(r.netmask) === undefined) return { field: "netmask", reason: `Invalid netmask '${r.netmask}': the one bits must be contiguous` };
     }
   } else {
     if (addressIs !== "ipv6") return { field: "address", reason: `ipv6 family specified for non-IPv6 address '${address}' in route definition` };
     if (r.netmask !== undefined) return { field: "netmask", reason: `Specifying netmask invalid for IPv6 address '${address}' in route definition: use prefix` };
     if (gatewayIs !== "ipv6") return { field: "gateway", reason: `the gateway '${gateway}' of an IPv6 route must be IPv6` };
   }
-  if (r.prefix !== undefined && (r.prefix as number) > maxPrefix(family)) {
+  if (r.prefix !== undefined && r.prefix > maxPrefix(family)) {
     return { field: "prefix", reason: `Invalid prefix ${r.prefix} specified in route definition, must be 0 - ${maxPrefix(family)}` };
   }
   // Rule 6: mask with the netmask, else with the prefix, which counts as 0 when absent. So every route but the
   // default route needs a prefix or netmask, and host bits must be clear.
-  const maskBits = r.netmask !== undefined ? netmaskPrefix(r.netmask as string)! : ((r.prefix as number | undefined) ?? 0);
+  const maskBits = r.netmask !== undefined ? netmaskPrefix(r.netmask)! : (r.prefix ?? 0);
   if (networkAddress(address, maskBits) !== networkAddress(address, maxPrefix(family))) {
     const hint =
       r.prefix === undefined && r.netmask === undefined
@@ -50,7 +50,7 @@ export function routeProblem(r: RouteInputs): RouteProblem | undefined {
         : `: its network address is ${networkAddress(address, maskBits)}`;
     return { field: "address", reason: `Address '${address}' in route definition is not a network address${hint}` };
   }
-  if (effectivePrefix(address, r.prefix as number | undefined, r.netmask as string | undefined) === undefined) {
+  if (effectivePrefix(address, r.prefix, r.netmask) === undefined) {
     return { field: "prefix", reason: `'${address}' has no natural class prefix: give a prefix or netmask` };
   }
   return undefined;
@@ -60,10 +60,11 @@ export function routeProblem(r: RouteInputs): RouteProblem | undefined {
  * Rule 7: the gateway must lie in one of the network's subnets of its family, each <ip> taken with its
  * effective prefix. Returns the message, or undefined when reachable (or not decidable yet).
  */
-export function unreachableGateway(r: RouteInputs, ips: readonly IpInputs[]): string | undefined {
-  if (isUnknown(r.gateway) || ips.some((ip) => Object.values(ip).some(isUnknown))) return undefined;
-  const gateway = r.gateway as string;
-  const family = (r.family ?? "ipv4") as IpFamily;
+export function unreachableGateway(route: RouteInputs, ips: readonly IpInputs[]): string | undefined {
+  const r = { gateway: route.gateway, family: route.family };
+  if (!isKnown(r) || !isKnown(ips)) return undefined;
+  const { gateway } = r;
+  const family: IpFamily = r.family ?? "ipv4";
   const subnets = ips.map(desiredIp).filter((ip) => ip.family === family);
   if (subnets.some((ip) => networkAddress(ip.address, ip.prefix) === networkAddress(gateway, ip.prefix))) return undefined;
   const known = subnets.map((ip) => `${networkAddress(ip.address, ip.prefix)}/${ip.prefix}`);

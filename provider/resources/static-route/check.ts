@@ -1,7 +1,8 @@
 // StaticRoute check: the same route rules as Network.routes, with reachability through the Network's addresses.
 import { interfaceNameProblem } from "../../net/interface-name";
 import { failuresFromZod, type CheckFailure } from "../../schema/check-failures";
-import { containsUnknown, isUnknown } from "../../unknown";
+import { isUnknown } from "../../unknown";
+import { isKnown, knownItems } from "../../known";
 import type { CheckResult } from "../../schema/check-failures";
 import { canonicalAddress } from "../../schema/canonical-address";
 import { stripUndefined } from "../../strip-undefined";
@@ -15,9 +16,10 @@ import { staticRouteArgsSchema, type StaticRouteInputs } from "./schema";
 
 /** Rules that need the network's addresses: reachability and "not the network's own subnet". */
 export function routeAgainstNetworkFailures(r: RouteInputs, ips: IpInputs[], prefix: string): CheckFailure[] {
-  if (containsUnknown(r) || ips.some((ip) => containsUnknown(ip) || ipProblem(ip) !== undefined)) return [];
+  const known = knownItems(ips);
+  if (!isKnown(r) || !known || known.some((ip) => ipProblem(ip) !== undefined)) return [];
   const d = desiredRoute(r);
-  const own = ips.findIndex((ip) => sameDestination(desiredIp(ip), d));
+  const own = known.findIndex((ip) => sameDestination(desiredIp(ip), d));
   if (own >= 0) return [{ property: `${prefix}address`, reason: `${destinationText(d)} is the network's own subnet; the kernel already routes it on the bridge` }];
   const unreachable = unreachableGateway(r, ips);
   return unreachable ? [{ property: `${prefix}gateway`, reason: unreachable }] : [];

@@ -1,5 +1,5 @@
 // StaticRoute field policy: host, bridge and destination replace (old route first); gateway and metric change in place.
-import { isUnknown } from "../../unknown";
+import { isKnown } from "../../known";
 import { connectionHostChanged } from "../../connection/connection";
 import { diffByPolicy, type DiffResult, type FieldPolicy } from "../field-policy";
 import { desiredRoute, sameDestination } from "../route/model";
@@ -9,8 +9,9 @@ const DESTINATION = ["address", "prefix", "netmask", "family"] as const;
 
 /** A change of form only (netmask for prefix) keeps the route; a new destination is a new route. */
 function destinationChanged(o: StaticRouteOutputs, n: StaticRouteInputs): boolean {
-  if (DESTINATION.some((k) => isUnknown(n[k]))) return true;
-  return !sameDestination(desiredRoute(o), desiredRoute(n));
+  const destination = { address: n.address, prefix: n.prefix, netmask: n.netmask, family: n.family };
+  if (!isKnown(destination)) return true;
+  return !sameDestination(desiredRoute(o), desiredRoute({ ...destination, gateway: o.gateway, metric: o.metric }));
 }
 
 export const staticRoutePolicy: FieldPolicy<StaticRouteOutputs, StaticRouteInputs>[] = [

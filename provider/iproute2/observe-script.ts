@@ -1,0 +1,22 @@
+// The one script that observes a host's network state (addresses, routes, virtnet's fdb entries and tc), in one exec
+// and a constant number of iproute2 processes per section; host/snapshot.ts parses its sections.
+import { OWNER_ALIAS } from "../net/owner-alias";
+
+export const SNAPSHOT_SECTION = "@@virtnet-snapshot";
+const SECTION = SNAPSHOT_SECTION;
+
+/**
+ * Appended to every apply so the result is observed in the same exec. Netlink reports vlan_filtering 0
+ * even on kernels without CONFIG_BRIDGE_VLAN_FILTERING, so support is read from sysfs (design §4).
+ */
+export const SNAPSHOT_SCRIPT = [
+  `printf '%s\\n' '${SECTION} addr'; ip -j -d addr show`,
+  `printf '\\n%s\\n' '${SECTION} route4'; ip -j -d -4 route show table main`,
+  `printf '\\n%s\\n' '${SECTION} route6'; ip -j -d -6 route show table main 2>/dev/null || echo '[]'`,
+  // fdb entries only of the bridge ports virtnet made (its alias marker): a busy host's learned table stays out.
+  `printf '\\n%s\\n' '${SECTION} fdb'; for f in /sys/class/net/*/ifalias; do read -r a < "$f" || continue; [ "$a" = ${OWNER_ALIAS} ] || continue; d=\${f%/ifalias}; d=\${d##*/}; [ -d "/sys/class/net/$d/brport" ] || continue; printf '%s ' "$d"; bridge -j fdb show brport "$d"; echo; done`,
+  // One qdisc listing for the host; classes and filters only of virtnet's devices that shape (HTB or ingress).
+  `printf '\\n%s\\n' '${SECTION} qdisc'; tc -j qdisc show`,
+  `printf '\\n%s\\n' '${SECTION} tc'; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; [ "$a" = ${OWNER_ALIAS} ] || continue; printf '@@dev %s\\n' "$d"; tc -d class show dev "$d"; printf '@@filter\\n'; tc filter show dev "$d"; printf '@@ingress\\n'; tc filter show dev "$d" parent ffff:; done`,
+  `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
+].join("\n");
