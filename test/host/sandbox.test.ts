@@ -1,11 +1,11 @@
-// Host test of the sandbox host itself (scripts/sandbox.sh + test/support/sandbox.ts).
+// Host test of the sandbox host itself (scripts/sandbox, through its API and its CLI).
 // Needs root; never skipped: without root the first test fails with an explicit message.
 import { describe, it, expect, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createSandbox, SANDBOX_SCRIPT, type Sandbox } from "../support/sandbox";
+import { createSandbox, SANDBOX_CLI, type Sandbox } from "../support/sandbox";
 
 const NAME_RE = /^vn-[0-9a-f]{6}$/;
 
@@ -31,8 +31,8 @@ function sh(cmd: string, args: string[]): { status: number | null; stdout: strin
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function script(...args: string[]) {
-  return sh("bash", [SANDBOX_SCRIPT, ...args]);
+function cli(...args: string[]) {
+  return sh(SANDBOX_CLI[0], [...SANDBOX_CLI.slice(1), ...args]);
 }
 
 let khCounter = 0;
@@ -129,7 +129,7 @@ describe("sandbox host", () => {
     expect(a.hostKey).not.toBe(b.hostKey);
     expect(ipv4ToInt(a.rootAddress) >>> 2).not.toBe(ipv4ToInt(b.rootAddress) >>> 2);
 
-    const listed = script("list");
+    const listed = cli("list");
     expect(listed.status, listed.stderr).toBe(0);
     expect(listed.stdout.split("\n")).toEqual(expect.arrayContaining([a.name, b.name]));
   });
@@ -203,7 +203,7 @@ describe("sandbox host", () => {
   });
 
   it("create prints exactly one JSON object and never the private key", () => {
-    const r = script("create");
+    const r = cli("create");
     expect(r.status, r.stderr).toBe(0);
     const obj = JSON.parse(r.stdout) as Record<string, unknown>;
     try {
@@ -213,7 +213,7 @@ describe("sandbox host", () => {
       );
       expect(r.stdout).not.toContain("PRIVATE KEY");
     } finally {
-      const d = script("destroy", String(obj.name));
+      const d = cli("destroy", String(obj.name));
       expect(d.status, d.stderr).toBe(0);
     }
     expect(netnsNames()).not.toContain(String(obj.name));
@@ -226,7 +226,7 @@ describe("sandbox host", () => {
     await a.destroy();
 
     expect(netnsNames()).not.toContain(a.name);
-    expect(script("list").stdout.split("\n")).not.toContain(a.name);
+    expect(cli("list").stdout.split("\n")).not.toContain(a.name);
     expect(existsSync(a.stateDir)).toBe(false);
     expect(linkExists(`vnh-${a.name.slice(3)}`)).toBe(false);
     expect(processRunning(pid)).toBe(false);
@@ -234,15 +234,15 @@ describe("sandbox host", () => {
     expect(netnsNames()).toContain(b.name);
     expect(ssh(b, b.knownHosts, "true").status).toBe(0);
 
-    // Destroying again (through the wrapper and the script) succeeds.
+    // Destroying again (through the wrapper and the CLI) succeeds.
     await a.destroy();
-    const again = script("destroy", a.name);
+    const again = cli("destroy", a.name);
     expect(again.status, again.stderr).toBe(0);
   });
 
   it("destroy rejects malformed names", () => {
     for (const bad of ["vn-12345", "vn-ABCDEF", "vn-1234567", "foo", "vn-abcdeg", "../vn-abcdef", "vn-abcdef;true", ""]) {
-      const r = script("destroy", bad);
+      const r = cli("destroy", bad);
       expect(r.status, `destroy ${JSON.stringify(bad)}`).not.toBe(0);
       expect(r.stderr).toMatch(/refusing|usage/);
     }
