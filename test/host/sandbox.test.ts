@@ -2,7 +2,7 @@
 // Needs root; never skipped: without root the first test fails with an explicit message.
 import { describe, it, expect, afterAll } from "vitest";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createSandbox, SANDBOX_CLI, type Sandbox } from "../support/sandbox";
@@ -43,7 +43,7 @@ function knownHostsFile(line: string): string {
 }
 
 /** ssh with strict host key checking against a known_hosts file holding only `knownHostsLine`. */
-function ssh(sb: Sandbox, knownHostsLine: string, remoteCommand: string, user = sb.user) {
+function ssh(sb: Pick<Sandbox, "privateKeyPath" | "port" | "host" | "user">, knownHostsLine: string, remoteCommand: string, user = sb.user) {
   return sh("ssh", [
     "-F", "/dev/null",
     "-i", sb.privateKeyPath,
@@ -86,6 +86,35 @@ function processRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Pids of live processes whose command line mentions `text` (sshd's listener shows its config path). */
+function processesMentioning(text: string): number[] {
+  return readdirSync("/proc")
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text) && processRunning(pid);
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** What a sudo user added to the machine would change: sudoers drop-ins, passwd-style lines, /etc/netns, homes. */
+function machineAccounts() {
+  const listing = (dir: string) =>
+    existsSync(dir)
+      ? [".", ...readdirSync(dir).sort()].map((f) => {
+          const st = lstatSync(path.join(dir, f));
+          return `${f} ${st.mode.toString(8)} ${st.uid}:${st.gid} ${st.size} ${st.mtimeMs} ${st.ctimeMs}`;
+        })
+      : "absent";
+  const vnsudoLines = ["/etc/passwd", "/etc/group", "/etc/shadow", "/etc/gshadow"].flatMap((f) =>
+    existsSync(f) ? readFileSync(f, "utf8").split("\n").filter((l) => l.startsWith("vnsudo:")).map((l) => `${f}: ${l}`) : [],
+  );
+  return { sudoersD: listing("/etc/sudoers.d"), netns: listing("/etc/netns"), home: listing("/home"), vnsudoLines };
 }
 
 describe("sandbox host", () => {
@@ -217,6 +246,35 @@ describe("sandbox host", () => {
       expect(d.status, d.stderr).toBe(0);
     }
     expect(netnsNames()).not.toContain(String(obj.name));
+  });
+
+  it("create --sudo-user writes nothing to the machine's /etc, and destroy leaves nothing behind", () => {
+    const before = machineAccounts();
+    expect(before.vnsudoLines, "an older version added vnsudo to this machine: run `npm run sandbox -- clean`").toEqual([]);
+    const r = cli("create", "--sudo-user");
+    expect(r.status, r.stderr).toBe(0);
+    const sb = JSON.parse(r.stdout) as Omit<Sandbox, "privateKey">;
+    let sshdPid = NaN;
+    try {
+      expect(sb.sudoUser).toBe("vnsudo");
+      sshdPid = Number(readFileSync(path.join(sb.stateDir, "sshd.pid"), "utf8").trim());
+      // Inside the sandbox (its sshd's mount namespace) the user and its sudoers rule exist; on the machine they do not.
+      const inside = ssh(sb, sb.knownHosts, "getent passwd vnsudo; sudo -n cat /etc/sudoers.d/virtnet-sandbox; sudo -n id -u", "vnsudo");
+      expect(inside.status, inside.stderr).toBe(0);
+      expect(inside.stdout).toMatch(/^vnsudo:x:\d+:\d+::\/home\/vnsudo:\/bin\/sh\nvnsudo ALL=\(ALL\) NOPASSWD: ALL\n0\n$/);
+      expect(sh("getent", ["passwd", "vnsudo"]).status).not.toBe(0);
+      expect(machineAccounts()).toEqual(before);
+    } finally {
+      const d = cli("destroy", sb.name);
+      expect(d.status, d.stderr).toBe(0);
+    }
+    expect(machineAccounts()).toEqual(before);
+    expect(netnsNames()).not.toContain(sb.name);
+    expect(linkExists(`vnh-${sb.name.slice(3)}`)).toBe(false);
+    expect(existsSync(sb.stateDir)).toBe(false);
+    expect(readdirSync(os.tmpdir()).filter((e) => e.includes(sb.name))).toEqual([]);
+    expect(processRunning(sshdPid)).toBe(false);
+    expect(processesMentioning(sb.stateDir)).toEqual([]);
   });
 
   it("destroy removes namespace, veth, sshd and state dir, and is idempotent", async () => {
