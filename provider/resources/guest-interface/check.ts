@@ -1,6 +1,7 @@
 // GuestInterface check: names, MACs and the tap MAC rule, with no I/O.
 import { interfaceNameProblem, isNameTemplate, nameTemplateProblem } from "../../net/interface-name";
-import { generateLibvirtMac, isMulticastMac, parseMac } from "../../net/mac";
+import { generateLibvirtMac } from "../../net/mac";
+import { keptMac } from "../../schema/mac-schema";
 import { failuresFromZod, type CheckFailure } from "../../schema/check-failures";
 import { containsUnknown, isUnknown } from "../../unknown";
 import { bandwidthFailures, floorProblem } from "../bandwidth/rules";
@@ -19,11 +20,6 @@ export function guestInterfaceRuleFailures(n: GuestInterfaceInputs): CheckFailur
     const problem = isNameTemplate(n.name) ? nameTemplateProblem(n.name) : interfaceNameProblem(n.name);
     if (problem) failures.push({ property: "name", reason: problem });
   }
-  if (n.mac !== undefined && !isUnknown(n.mac)) {
-    const mac = parseMac(n.mac);
-    if (mac === undefined) failures.push({ property: "mac", reason: `Invalid guest mac address '${n.mac}': expected six hex octets such as 52:54:00:12:34:56` });
-    else if (isMulticastMac(mac)) failures.push({ property: "mac", reason: `expected unicast mac address, found multicast '${n.mac}'` });
-  }
   failures.push(...bandwidthFailures(n.bandwidth, "interface"));
   const floor = !isUnknown(n.bandwidth) && n.bandwidth?.inbound !== undefined && !isUnknown(n.bandwidth.inbound) ? n.bandwidth.inbound.floor : undefined;
   if (typeof floor === "number" && !containsUnknown(n.networkBandwidth) && failures.length === 0) {
@@ -41,7 +37,5 @@ export function checkGuestInterface(olds: Record<string, unknown>, news: Record<
   const failures = guestInterfaceRuleFailures(parsed.data);
   if (failures.length > 0) return { inputs: news, failures };
   const n = parsed.data;
-  const previousMac = typeof olds.mac === "string" ? parseMac(olds.mac) : undefined;
-  const mac = n.mac === undefined ? (previousMac ?? generateLibvirtMac()) : isUnknown(n.mac) ? n.mac : parseMac(n.mac);
-  return { inputs: stripUndefined({ ...n, mac }) as unknown as Record<string, unknown>, failures: [] };
+  return { inputs: stripUndefined({ ...n, mac: n.mac ?? keptMac(olds, generateLibvirtMac) }) as unknown as Record<string, unknown>, failures: [] };
 }

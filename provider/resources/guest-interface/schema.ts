@@ -3,6 +3,7 @@ import { z } from "zod";
 import { connectionSchema } from "../../connection/connection";
 import type { Known } from "../../known";
 import { unknownOr } from "../../schema/unknown-or";
+import { unicastMacSchema } from "../../schema/mac-schema";
 import { bandwidthSchema, type Bandwidth } from "../bandwidth/schema";
 import type { Substitution } from "../../net/substitution";
 
@@ -15,7 +16,7 @@ export const guestInterfaceArgsSchema = z
     /** Tap name, or a template with one %d (default vnet%d, as libvirt). */
     name: unknownOr(z.string()).optional(),
     /** The guest's MAC; the tap gets it with the first byte 0xFE (0xFA when the guest's is 0xFE). */
-    mac: unknownOr(z.string()).optional(),
+    mac: unknownOr(unicastMacSchema("guest")).optional(),
     /** Tap MTU in bytes; absent: the bridge's MTU at creation (spec §4.4). */
     mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(68, "must be at least 68").max(65535, "must be at most 65535")).optional(),
     isolated: unknownOr(z.boolean({ error: "must be true or false" })).default(false),

@@ -1,5 +1,6 @@
 // Network check: schema, libvirt's rules and canonical inputs, with no I/O (design §3).
-import { parseMac, generateLibvirtMac } from "../../net/mac";
+import { generateLibvirtMac } from "../../net/mac";
+import { keptMac } from "../../schema/mac-schema";
 import { failuresFromZod, type CheckResult } from "../../schema/check-failures";
 import { canonicalAddress } from "../../schema/canonical-address";
 import { stripUndefined } from "../../strip-undefined";
@@ -22,13 +23,7 @@ export function checkNetwork(olds: Record<string, unknown>, news: Record<string,
 
 function canonical(n: NetworkInputs, olds: Record<string, unknown>): NetworkInputs {
   const out: NetworkInputs = { ...n };
-  if (n.mac === undefined) {
-    const previous = typeof olds.mac === "string" ? parseMac(olds.mac) : undefined;
-    out.mac = previous ?? generateLibvirtMac();
-  } else if (!isUnknown(n.mac)) {
-    out.mac = parseMac(n.mac);
-  }
-  if (n.mtu === 0) delete out.mtu;
+  if (n.mac === undefined) out.mac = keptMac(olds, generateLibvirtMac);
   if (!isUnknown(n.ips)) out.ips = n.ips.map((ip) => ({ ...ip, address: canonicalAddress(ip.address) }));
   if (!isUnknown(n.routes)) out.routes = n.routes.map((r) => ({ ...r, address: canonicalAddress(r.address), gateway: canonicalAddress(r.gateway) }));
   return stripUndefined(out);

@@ -21,7 +21,7 @@ export const networkPolicy: FieldPolicy<NetworkOutputs, NetworkInputs>[] = [
   },
   { property: "mac", changed: (o, n) => n.mac !== o.mac },
   { property: "libvirtName", changed: (o, n) => n.libvirtName !== o.libvirtName },
-  { property: "mtu", changed: (o, n) => (n.mtu || undefined) !== (o.mtu || undefined) },
+  { property: "mtu" },
   // Any change of form counts (the state records the new form), even when the kernel's addresses stay the same.
   { property: "ips" },
   // Not an input: a bridge set down by hand is drift that an update repairs.

@@ -146,7 +146,7 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
     up: link.up,
     substitutions: substitutionsFor(bridge.macTableManager, link),
   };
-  if (previous.mtu !== undefined && previous.mtu !== 0) outputs.mtu = link.mtu;
+  if (previous.mtu !== undefined) outputs.mtu = link.mtu;
   if (previous.libvirtName !== undefined) outputs.libvirtName = previous.libvirtName;
   if (tc) {
     const observed = observedBandwidth(tc.own, tc.ifb, true);

@@ -1,7 +1,6 @@
 // libvirt's validation rules for <network> (spec §1), applied at check so a preview catches them.
 import { type IpFamily, addressFamily, effectivePrefix, maxPrefix, netmaskPrefix, normalizeAddress } from "../../net/ip-address";
 import { interfaceNameProblem, isNameTemplate, nameTemplateProblem } from "../../net/interface-name";
-import { isMulticastMac, parseMac } from "../../net/mac";
 import type { CheckFailure } from "../../schema/check-failures";
 import { isUnknown } from "../../unknown";
 import { isKnown, knownItems } from "../../known";
@@ -21,15 +20,6 @@ export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
     if (problem) fail("bridge.name", problem);
   }
 
-  if (n.mac !== undefined && !isUnknown(n.mac)) {
-    const mac = parseMac(n.mac);
-    if (mac === undefined) fail("mac", `Invalid bridge mac address '${n.mac}': expected six hex octets such as 52:54:00:12:34:56`);
-    else if (isMulticastMac(mac)) fail("mac", `Invalid multicast bridge mac address '${n.mac}': the low bit of the first octet must be 0`);
-  }
-
-  if (typeof n.mtu === "number" && n.mtu !== 0 && n.mtu < 68) {
-    fail("mtu", `${n.mtu} is below the kernel's minimum of 68 bytes (use 0 or leave it out for the kernel's default)`);
-  }
 
   if (!isUnknown(n.ips)) {
     const seen = new Map<string, number>();

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { connectionSchema } from "../../connection/connection";
 import { unknownOr } from "../../schema/unknown-or";
+import { unicastMacSchema } from "../../schema/mac-schema";
 import { routeSchema } from "../route/schema";
 import { bandwidthSchema } from "../bandwidth/schema";
 
@@ -39,9 +40,19 @@ export const networkArgsSchema = z
     /** The network's name in its libvirt XML (libvirtXml output); nothing on the host depends on it. */
     libvirtName: unknownOr(z.string().min(1)).optional(),
     bridge: unknownOr(bridgeSchema).default({ stp: true, delay: 0 }),
-    mac: unknownOr(z.string()).optional(),
-    // libvirt: 0 or absent means "leave the kernel's MTU" (spec §1.4).
-    mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(0).max(65535, "must be at most 65535")).optional(),
+    mac: unknownOr(unicastMacSchema("bridge")).optional(),
+    // libvirt: 0 or absent means "leave the kernel's MTU" (docs/libvirt-behaviour.md §1.4); the one place that says so.
+    mtu: unknownOr(
+      z
+        .number({ error: "must be a number of bytes" })
+        .int("must be a whole number")
+        .min(0)
+        .max(65535, "must be at most 65535")
+        .superRefine((m, ctx) => {
+          if (m !== 0 && m < 68) ctx.addIssue({ code: "custom", message: `${m} is below the kernel's minimum of 68 bytes (use 0 or leave it out for the kernel's default)` });
+        })
+        .transform((m) => (m === 0 ? undefined : m)),
+    ).optional(),
     ips: unknownOr(z.array(ipSchema)).default([]),
     routes: unknownOr(z.array(routeSchema)).default([]),
     /** Network-wide QoS on the bridge (spec §5.4); a floor is not allowed here. */
