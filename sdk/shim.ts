@@ -1,4 +1,4 @@
-// The serialized dynamic provider (design §3): closure serialization stores this in state, so it holds
+// The serialized dynamic provider (docs/architecture.md §3): closure serialization stores this in state, so it holds
 // nothing but a package-name require, resolved at call time from the program's folder.
 import type * as pulumi from "@pulumi/pulumi";
 

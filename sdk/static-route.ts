@@ -41,7 +41,7 @@ export class StaticRoute extends pulumi.dynamic.Resource {
         ...route,
         connection: pulumi.secret(conn),
         bridge: net ? net.bridge.apply((b) => b.name) : network,
-        // The Network's addresses let preview check that the gateway is reachable (spec §2.1 rule 7).
+        // The Network's addresses let preview check that the gateway is reachable (docs/libvirt-behaviour.md §2.1 rule 7).
         networkIps: net ? net.ips : undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },

@@ -1,4 +1,4 @@
-// The `connection` input: how to reach a host over SSH. Credentials are secrets (design §2, §5).
+// The `connection` input: how to reach a host over SSH. Credentials are secrets (docs/architecture.md §2, §5).
 import { z } from "zod";
 import { unknownOr } from "../schema/unknown-or";
 import { isUnknown } from "../unknown";

@@ -1,4 +1,4 @@
-// Group commit: jobs submitted while an exec is in flight share the next exec (design §5), so N parallel
+// Group commit: jobs submitted while an exec is in flight share the next exec (docs/architecture.md §5), so N parallel
 // resources on one host cost far fewer than N round trips. Identical jobs in one batch run once.
 import { randomBytes } from "node:crypto";
 import type { ExecResult, RemoteShell } from "./remote-shell";

@@ -128,7 +128,7 @@ export class SshShell implements RemoteShell {
         });
       try {
         client.connect(config);
-        // Nagle's algorithm costs ~44 ms per exec round trip (design §5); the socket exists once connect() returns.
+        // Nagle's algorithm costs ~44 ms per exec round trip (docs/architecture.md §5); the socket exists once connect() returns.
         client.setNoDelay(true);
       } catch (e) {
         // ssh2 throws synchronously for a malformed key or a wrong passphrase.

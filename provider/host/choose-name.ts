@@ -1,5 +1,6 @@
-// Interface naming on a host: an explicit name must be free; a '%d' template takes the first free id (spec §1.9,
-// §4.2). Names handed out but not yet created are reserved on the Host, so concurrent creates never collide.
+// Interface naming on a host: an explicit name must be free; a '%d' template takes the first free id
+// (docs/libvirt-behaviour.md §1.9, §4.2). Names handed out but not yet created are reserved on the Host, so
+// concurrent creates never collide.
 import { expandNameTemplate, isNameTemplate } from "../net/interface-name";
 import { OWNER_ALIAS } from "../net/owner-alias";
 import type { Host } from "./host";

@@ -1,4 +1,4 @@
-// One Host (one SSH connection, one batcher) per host and credentials, per plugin process (design §5).
+// One Host (one SSH connection, one batcher) per host and credentials, per plugin process (docs/architecture.md §5).
 import { createHash } from "node:crypto";
 import type { Connection } from "../connection/connection";
 import { SshShell } from "../exec/ssh-shell";

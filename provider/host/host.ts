@@ -24,7 +24,7 @@ export class Host {
   private readonly locks = new Map<string, Promise<unknown>>();
 
   /**
-   * Runs `body` when no other body holding `key` runs on this host (the per-host lock of design §5), for work that
+   * Runs `body` when no other body holding `key` runs on this host (the per-host lock of docs/architecture.md §5), for work that
    * reads shared state and changes it, such as a bridge's floor classes.
    */
   async exclusive<T>(key: string, body: () => Promise<T>): Promise<T> {

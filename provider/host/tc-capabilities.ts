@@ -1,4 +1,4 @@
-// Which tc features the host's kernel has, probed once per connection on a throwaway ifb device (design §4).
+// Which tc features the host's kernel has, probed once per connection on a throwaway ifb device (docs/architecture.md §4).
 import type { TcFeatures } from "../net/tc";
 import { TC_PROBE_SCRIPT } from "../iproute2/tc-probe-script";
 import type { Host } from "./host";

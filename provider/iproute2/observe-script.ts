@@ -7,7 +7,7 @@ const SECTION = SNAPSHOT_SECTION;
 
 /**
  * Appended to every apply so the result is observed in the same exec. Netlink reports vlan_filtering 0
- * even on kernels without CONFIG_BRIDGE_VLAN_FILTERING, so support is read from sysfs (design §4).
+ * even on kernels without CONFIG_BRIDGE_VLAN_FILTERING, so support is read from sysfs (docs/architecture.md §4).
  */
 export const SNAPSHOT_SCRIPT = [
   `printf '%s\\n' '${SECTION} addr'; ip -j -d addr show`,

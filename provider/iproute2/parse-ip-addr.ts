@@ -45,7 +45,7 @@ export interface ObservedAddress {
 export interface ObservedBridge {
   forwardDelayCentiseconds: number;
   stpOn: boolean;
-  /** undefined when the kernel has no bridge vlan_filtering (design §4). */
+  /** undefined when the kernel has no bridge vlan_filtering (docs/architecture.md §4). */
   vlanFiltering?: boolean;
 }
 

@@ -29,13 +29,13 @@ export function renderOperation(o: Operation): RenderedCommand {
     case "bridgeSetStp":
       return { argv: ["ip", "link", "set", "dev", o.name, "type", "bridge", "stp_state", o.on ? "1" : "0"] };
     case "bridgeSetVlanFiltering":
-      // The attribute only exists with CONFIG_BRIDGE_VLAN_FILTERING (design §4: capability policy).
+      // The attribute only exists with CONFIG_BRIDGE_VLAN_FILTERING (docs/architecture.md §4: capability policy).
       return {
         argv: ["ip", "link", "set", "dev", o.name, "type", "bridge", "vlan_filtering", o.on ? "1" : "0"],
         requiresPath: `/sys/class/net/${o.name}/bridge/vlan_filtering`,
       };
     case "ipv6Sysctl":
-      // libvirt skips all three writes when IPv6 is disabled on the host (spec §6.2 step 7).
+      // libvirt skips all three writes when IPv6 is disabled on the host (docs/libvirt-behaviour.md §6.2 step 7).
       return {
         argv: ["sysctl", "-q", "-w", `net/ipv6/conf/${o.name}/${o.key}=${o.value}`],
         requiresPath: `/proc/sys/net/ipv6/conf/${o.name}`,
@@ -62,7 +62,7 @@ export function renderOperation(o: Operation): RenderedCommand {
     case "ifbAdd":
       return { argv: ["ip", "link", "add", o.name, "type", "ifb"] };
     case "tapAdd":
-      // A persistent tap (spec §4.1): QEMU's taps live as long as its fd; virtnet's outlive the exec.
+      // A persistent tap (docs/libvirt-behaviour.md §4.1): QEMU's taps live as long as its fd; virtnet's outlive the exec.
       return { argv: ["ip", "tuntap", "add", "dev", o.name, "mode", "tap"] };
     case "tapDel":
       return { argv: ["ip", "tuntap", "del", "dev", o.name, "mode", "tap"] };
@@ -72,12 +72,12 @@ export function renderOperation(o: Operation): RenderedCommand {
       return { argv: ["bridge", "link", "set", "dev", o.name, o.setting, o.on ? "on" : "off"] };
     case "fdbAdd":
     case "fdbDel":
-      // libvirt's MASTER|TEMP entry for the guest's MAC (spec §3.1).
+      // libvirt's MASTER|TEMP entry for the guest's MAC (docs/libvirt-behaviour.md §3.1).
       return { argv: ["bridge", "fdb", o.op === "fdbAdd" ? "add" : "del", o.mac, "dev", o.name, "master", "temp"] };
     case "routeAdd":
     case "routeReplace":
     case "routeDel": {
-      // design §4: libvirt's historic form with proto static, metric always given (default 1, spec §2.2).
+      // docs/architecture.md §4: libvirt's historic form with proto static, metric always given (default 1, docs/libvirt-behaviour.md §2.2).
       const verb = o.op === "routeAdd" ? "add" : o.op === "routeReplace" ? "replace" : "del";
       const dst = o.prefix === 0 ? "default" : `${o.address}/${o.prefix}`;
       const family = o.family === "ipv6" ? ["-6"] : [];

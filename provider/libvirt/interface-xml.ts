@@ -1,4 +1,4 @@
-// A domain's <interface type='network'|'bridge'> to GuestInterface arguments (spec §4).
+// A domain's <interface type='network'|'bridge'> to GuestInterface arguments (docs/libvirt-behaviour.md §4).
 import { readBandwidth } from "./network-xml";
 import { ElementReader, numberOrText, parseXml } from "./xml";
 

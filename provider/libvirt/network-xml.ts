@@ -1,4 +1,4 @@
-// libvirt <network> documents to Network arguments and back (spec §1, §2, §7).
+// libvirt <network> documents to Network arguments and back (docs/libvirt-behaviour.md §1, §2, §7).
 import type { Bandwidth, Rate } from "../net/bandwidth";
 import { ElementReader, escapeAttr, numberOrText, parseXml } from "./xml";
 
@@ -61,7 +61,7 @@ export function networkArgsFromXml(xml: string): NetworkXmlArgs {
   const args: NetworkXmlArgs = { libvirtName: name, ips: [], routes: [] };
   const bridge = net.child("bridge");
   if (bridge) {
-    // Only stp='off' disables STP; a missing or other value means on (spec §1.2).
+    // Only stp='off' disables STP; a missing or other value means on (docs/libvirt-behaviour.md §1.2).
     const b: NetworkXmlArgs["bridge"] = { stp: bridge.attr("stp") !== "off" };
     const bridgeName = bridge.attr("name");
     if (bridgeName !== undefined) b.name = bridgeName;

@@ -1,6 +1,6 @@
 // Linux interface names: the kernel's dev_valid_name() rules, narrowed to a charset that needs no shell quoting.
 
-/** IFNAMSIZ is 16 including the terminating NUL (spec §1.10). */
+/** IFNAMSIZ is 16 including the terminating NUL (docs/libvirt-behaviour.md §1.10). */
 export const MAX_INTERFACE_NAME_LENGTH = 15;
 
 const SAFE_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -19,7 +19,7 @@ export function interfaceNameProblem(name: string): string | undefined {
 }
 
 /**
- * A libvirt name template has exactly one '%' and it is followed by 'd' (spec §1.9); anything else
+ * A libvirt name template has exactly one '%' and it is followed by 'd' (docs/libvirt-behaviour.md §1.9); anything else
  * containing '%' is rejected rather than silently replaced by libvirt's 'virbr%d' fallback.
  */
 export function isNameTemplate(name: string): boolean {

@@ -1,4 +1,4 @@
-// IP address arithmetic with libvirt's rules for families and effective prefixes (spec §1.5, §2.1).
+// IP address arithmetic with libvirt's rules for families and effective prefixes (docs/libvirt-behaviour.md §1.5, §2.1).
 import * as ipaddr from "ipaddr.js";
 
 export type IpFamily = "ipv4" | "ipv6";

@@ -20,7 +20,7 @@ export function generateLibvirtMac(random: (n: number) => Buffer = randomBytes):
 }
 
 /**
- * The host-side tap's MAC for a guest MAC (spec §4.3): first byte 0xFE, or 0xFA when the guest's is already 0xFE,
+ * The host-side tap's MAC for a guest MAC (docs/libvirt-behaviour.md §4.3): first byte 0xFE, or 0xFA when the guest's is already 0xFE,
  * so the tap never equals the guest and the bridge never adopts the tap's (high) address.
  */
 export function tapMacFor(guestMac: string): string {

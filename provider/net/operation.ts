@@ -48,7 +48,7 @@ export type Operation =
   | ({ op: "addrAdd" | "addrDel"; name: string } & AddressSpec)
   | ({ op: "routeAdd" | "routeDel"; name: string } & RouteSpec)
   | ({ op: "routeReplace"; name: string; fromGateway?: string } & RouteSpec)
-  // Traffic control. Deletes of qdiscs, classes and filters are tolerant of absence, as libvirt's are (§5.1).
+  // Traffic control. Deletes of qdiscs, classes and filters are tolerant of absence, as libvirt's are (docs/libvirt-behaviour.md §5.1).
   | { op: "qdiscAdd"; dev: string; qdisc: QdiscSpec }
   | { op: "qdiscDel"; dev: string; target: "root" | "ingress" | { handle: string }; restore?: Operation[] }
   | { op: "classAdd"; dev: string; cls: HtbClassSpec }

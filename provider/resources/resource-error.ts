@@ -2,7 +2,7 @@
 import { connectionSecrets } from "../connection/connection";
 import { redact } from "../redact";
 
-/** Pulumi's dynamic-provider host turns `id`, `properties` and `reasons` into ErrorResourceInitFailed (design §3). */
+/** Pulumi's dynamic-provider host turns `id`, `properties` and `reasons` into ErrorResourceInitFailed (docs/architecture.md §3). */
 export class PartialFailure extends Error {
   constructor(
     message: string,

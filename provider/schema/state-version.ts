@@ -1,4 +1,4 @@
-// State written by a newer virtnet cannot be trusted by an older one: say so instead of misreading it (design §3).
+// State written by a newer virtnet cannot be trusted by an older one: say so instead of misreading it (docs/architecture.md §3).
 
 export function assertStateVersion(props: Record<string, unknown>, supported: number, what: string): void {
   const version = props.schemaVersion;

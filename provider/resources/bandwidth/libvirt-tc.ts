@@ -103,7 +103,7 @@ export function floorUnplug(bridge: string, id: number): Operation[] {
   ];
 }
 
-/** virNetDevBandwidthUpdateFilter: a guest MAC change deletes that one filter and adds it back (§5.6). */
+/** virNetDevBandwidthUpdateFilter: a guest MAC change deletes that one filter and adds it back (docs/libvirt-behaviour.md §5.6). */
 export function floorFilterUpdate(bridge: string, newMac: string, id: number, oldMac?: string): Operation[] {
   return [
     { op: "filterDelFloor", dev: bridge, id, from: oldMac ? { kind: "floorMac", id, mac: oldMac } : undefined },

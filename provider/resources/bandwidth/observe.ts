@@ -1,4 +1,4 @@
-// Bandwidth as the kernel holds it, read back from tc, and compared with the inputs (design §3: read).
+// Bandwidth as the kernel holds it, read back from tc, and compared with the inputs (docs/architecture.md §3: read).
 import type { DeviceTc } from "../../net/tc";
 import type { TcFeatures } from "../../host/tc-capabilities";
 import { policeBurst } from "../../net/tc";
@@ -52,7 +52,7 @@ export function bandwidthMatches(intended: Bandwidth | undefined, observed: Band
   return true;
 }
 
-/** The settings a kernel without sch_sfq, cls_fw or act_police gets instead (design §4), for outputs. */
+/** The settings a kernel without sch_sfq, cls_fw or act_police gets instead (docs/architecture.md §4), for outputs. */
 export function bandwidthSubstitutions(b: Bandwidth | undefined, f: TcFeatures): Substitution[] {
   const subs: Substitution[] = [];
   const floor = b?.inbound?.floor !== undefined;

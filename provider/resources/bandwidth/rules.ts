@@ -1,4 +1,4 @@
-// libvirt's bandwidth rules (virNetDevBandwidthParseRate, networkCheckBandwidth; spec §1.7, §5.5).
+// libvirt's bandwidth rules (virNetDevBandwidthParseRate, networkCheckBandwidth; docs/libvirt-behaviour.md §1.7, §5.5).
 import type { CheckFailure } from "../../schema/check-failures";
 import { containsUnknown, isUnknown, type Unknown } from "../../unknown";
 import type { Bandwidth, BandwidthInputs, RateInputs } from "./schema";
@@ -28,7 +28,7 @@ export function bandwidthFailures(b: BandwidthInputs | Unknown | undefined, owne
   });
 }
 
-/** The network's inbound peak, or its average: what the floors of its guests may add up to (spec §5.5). */
+/** The network's inbound peak, or its average: what the floors of its guests may add up to (docs/libvirt-behaviour.md §5.5). */
 export function floorLimit(network: Bandwidth | undefined): number | undefined {
   return network?.inbound?.peak ?? network?.inbound?.average;
 }

@@ -1,8 +1,8 @@
-// libvirt's <bandwidth> (spec §1.7): average, peak and floor in KB/s, burst in KB.
+// libvirt's <bandwidth> (docs/libvirt-behaviour.md §1.7): average, peak and floor in KB/s, burst in KB.
 import { z } from "zod";
 import { unknownOr } from "../../schema/unknown-or";
 
-/** The schema's speed range is 1..2^54 KB/s; the C parser also accepts 0 (spec §1.7 quirk), which virtnet refuses. */
+/** The schema's speed range is 1..2^54 KB/s; the C parser also accepts 0 (docs/libvirt-behaviour.md §1.7 quirk), which virtnet refuses. */
 export const MAX_SPEED = 18014398509481984;
 
 const speed = unknownOr(z.number({ error: "must be a number of KB/s" }).int("must be a whole number").min(1, "must be at least 1 KB/s").max(MAX_SPEED, "must be at most 2^54 KB/s"));

@@ -1,4 +1,4 @@
-// A guest's guaranteed inbound rate on its network's bridge (spec §5.5): class ids, plug, unplug, MAC change.
+// A guest's guaranteed inbound rate on its network's bridge (docs/libvirt-behaviour.md §5.5): class ids, plug, unplug, MAC change.
 import type { Bandwidth, Rate } from "../../net/bandwidth";
 import type { Operation } from "../../net/operation";
 import { classSpecOf, floorIds, quantum, type DeviceTc, type TcCapabilities } from "../../net/tc";

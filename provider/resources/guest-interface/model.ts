@@ -39,7 +39,7 @@ export function intendedGuest(o: GuestInterfaceOutputs): GuestResolved {
   return { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth };
 }
 
-/** macTableManager='libvirt' (spec §3): no learning, no unknown-unicast flooding, the guest MAC in the fdb. */
+/** macTableManager='libvirt' (docs/libvirt-behaviour.md §3): no learning, no unknown-unicast flooding, the guest MAC in the fdb. */
 export function expectedPort(d: Pick<GuestDesired, "libvirtMode">): GuestPort {
   return { learning: !d.libvirtMode, flood: !d.libvirtMode, guestFdbEntry: d.libvirtMode };
 }

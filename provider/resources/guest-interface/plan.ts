@@ -1,4 +1,4 @@
-// GuestInterface planner (spec §4.4, §3.2): pure functions from desired and observed tap state to steps.
+// GuestInterface planner (docs/libvirt-behaviour.md §4.4, §3.2): pure functions from desired and observed tap state to steps.
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
 import { OWNER_ALIAS } from "../../net/owner-alias";
 import type { Bandwidth } from "../../net/bandwidth";
@@ -65,7 +65,7 @@ export function planGuestUpdate(d: GuestDesired, link: ObservedLink, fdb: readon
 }
 
 export function planGuestDelete(name: string): Operation[] {
-  // Deleting the port makes the kernel flush its fdb entries (spec §3.2).
+  // Deleting the port makes the kernel flush its fdb entries (docs/libvirt-behaviour.md §3.2).
   return [{ op: "tapDel", name }];
 }
 

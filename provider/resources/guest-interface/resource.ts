@@ -70,7 +70,7 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
     const mtu = bridgeMtu(n, snapshot, host, name);
     const d = guestDesired(n, name);
     const rate = n.bandwidth?.inbound;
-    // The network port (its floor) is plugged before the tap exists, as libvirt allocates the port first (§4.5).
+    // The network port (its floor) is plugged before the tap exists, as libvirt allocates the port first (docs/libvirt-behaviour.md §4.5).
     const floor = planFloor({
       ...floorInput,
       want: rate?.floor !== undefined && extra.bridgeCaps ? { bridge: n.bridge, rate, network: n.networkBandwidth, caps: extra.bridgeCaps } : undefined,

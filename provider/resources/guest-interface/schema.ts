@@ -1,4 +1,4 @@
-// GuestInterface inputs: the host side of a VM's NIC (spec §4), on a Network's bridge or an existing host bridge.
+// GuestInterface inputs: the host side of a VM's NIC (docs/libvirt-behaviour.md §4), on a Network's bridge or an existing host bridge.
 import { z } from "zod";
 import { connectionSchema } from "../../connection/connection";
 import type { Known } from "../../known";
@@ -17,7 +17,7 @@ export const guestInterfaceArgsSchema = z
     name: unknownOr(z.string()).optional(),
     /** The guest's MAC; the tap gets it with the first byte 0xFE (0xFA when the guest's is 0xFE). */
     mac: unknownOr(unicastMacSchema("guest")).optional(),
-    /** Tap MTU in bytes; absent: the bridge's MTU at creation (spec §4.4). */
+    /** Tap MTU in bytes; absent: the bridge's MTU at creation (docs/libvirt-behaviour.md §4.4). */
     mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(68, "must be at least 68").max(65535, "must be at most 65535")).optional(),
     isolated: unknownOr(z.boolean({ error: "must be true or false" })).default(false),
     /** libvirt's <bandwidth> of the interface: guest inbound shaped on the tap's egress, outbound on its ingress. */

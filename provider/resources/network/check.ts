@@ -1,4 +1,4 @@
-// Network check: schema, libvirt's rules and canonical inputs, with no I/O (design §3).
+// Network check: schema, libvirt's rules and canonical inputs, with no I/O (docs/architecture.md §3).
 import { generateLibvirtMac } from "../../net/mac";
 import { keptMac } from "../../schema/mac-schema";
 import { failuresFromZod, type CheckResult } from "../../schema/check-failures";
@@ -10,7 +10,7 @@ import { networkArgsSchema, type NetworkInputs } from "./schema";
 
 /**
  * Validates and canonicalizes. A missing MAC is generated once and then kept from the previous inputs,
- * as libvirt saves the MAC it generates (spec §1.3).
+ * as libvirt saves the MAC it generates (docs/libvirt-behaviour.md §1.3).
  */
 export function checkNetwork(olds: Record<string, unknown>, news: Record<string, unknown>): CheckResult {
   const { __provider: _ignored, ...args } = news;

@@ -1,4 +1,4 @@
-// Network domain model: desired state from inputs, outputs from an observed bridge (design §3, read).
+// Network domain model: desired state from inputs, outputs from an observed bridge (docs/architecture.md §3, read).
 import { effectivePrefix, normalizeAddress, type IpFamily } from "../../net/ip-address";
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
 import type { ConnectionInputs } from "../../connection/connection";
@@ -53,7 +53,7 @@ export interface NetworkOutputs {
   libvirtXml?: string;
   /** Whether the bridge is administratively up, as observed (a bridge set down by hand is drift). */
   up?: boolean;
-  /** Settings the host's kernel cannot apply and what virtnet did instead (design §4). */
+  /** Settings the host's kernel cannot apply and what virtnet did instead (docs/architecture.md §4). */
   substitutions: Substitution[];
 }
 

@@ -1,4 +1,4 @@
-// Network planner: pure functions from desired (and observed) state to ordered steps (spec §6.2, §6.3).
+// Network planner: pure functions from desired (and observed) state to ordered steps (docs/libvirt-behaviour.md §6.2, §6.3).
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import { planRoutes } from "../route/plan";
@@ -29,9 +29,9 @@ export function planNetworkCreate(d: NetworkDesired, caps: TcCapabilities = LIBV
     ...d.ips.map((ip) => addr("addrAdd", name, ip)),
     ...(d.macTableManager === "libvirt" ? [{ op: "bridgeSetVlanFiltering", name, on: true } as const] : []),
     { op: "linkSetUp", name },
-    // Routes after the bridge is up (spec §6.2 step 12); all of them in this one script.
+    // Routes after the bridge is up (docs/libvirt-behaviour.md §6.2 step 12); all of them in this one script.
     ...planRoutes({ bridge: name, desired: d.routes, managed: [], observed: [] }).additions,
-    // Network-wide QoS last (spec §6.2 step 15), hierarchical so guests' floors can go under it.
+    // Network-wide QoS last (docs/libvirt-behaviour.md §6.2 step 15), hierarchical so guests' floors can go under it.
     ...planBandwidthSet(name, d.bandwidth, true, caps),
   ];
 }

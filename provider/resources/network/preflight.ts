@@ -1,4 +1,4 @@
-// Checks that need the host's state, run before anything changes (spec §2.3, networkCheckRouteCollision).
+// Checks that need the host's state, run before anything changes (docs/libvirt-behaviour.md §2.3, networkCheckRouteCollision).
 import type { HostSnapshot } from "../../host/snapshot";
 import { describeObservedRoute, sameDestination, type DesiredRoute } from "../route/model";
 import { routeCollisions } from "../route/plan";

@@ -1,4 +1,4 @@
-// libvirt's validation rules for <network> (spec §1), applied at check so a preview catches them.
+// libvirt's validation rules for <network> (docs/libvirt-behaviour.md §1), applied at check so a preview catches them.
 import { type IpFamily, addressFamily, effectivePrefix, maxPrefix, netmaskPrefix, normalizeAddress } from "../../net/ip-address";
 import { interfaceNameProblem, isNameTemplate, nameTemplateProblem } from "../../net/interface-name";
 import type { CheckFailure } from "../../schema/check-failures";
@@ -37,7 +37,7 @@ export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
   return failures;
 }
 
-/** Every rule of spec §2.1 for the inline routes, with reachability through the network's own addresses. */
+/** Every rule of docs/libvirt-behaviour.md §2.1 for the inline routes, with reachability through the network's own addresses. */
 function inlineRouteFailures(n: NetworkInputs): CheckFailure[] {
   if (isUnknown(n.routes)) return [];
   const failures: CheckFailure[] = [];

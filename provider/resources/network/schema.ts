@@ -1,4 +1,4 @@
-// Network inputs: what users write (libvirt's <network> vocabulary, design §2), parsed and defaulted by zod.
+// Network inputs: what users write (libvirt's <network> vocabulary, docs/architecture.md §2), parsed and defaulted by zod.
 import { z } from "zod";
 import { connectionSchema } from "../../connection/connection";
 import { unknownOr } from "../../schema/unknown-or";
@@ -21,7 +21,7 @@ export const ipSchema = z
 export const bridgeSchema = z
   .object({
     name: unknownOr(z.string()).optional(),
-    // libvirt: only stp='off' disables STP; absent means on (spec §1.2).
+    // libvirt: only stp='off' disables STP; absent means on (docs/libvirt-behaviour.md §1.2).
     stp: unknownOr(z.boolean({ error: "must be true or false" })).default(true),
     delay: unknownOr(
       z
@@ -55,7 +55,7 @@ export const networkArgsSchema = z
     ).optional(),
     ips: unknownOr(z.array(ipSchema)).default([]),
     routes: unknownOr(z.array(routeSchema)).default([]),
-    /** Network-wide QoS on the bridge (spec §5.4); a floor is not allowed here. */
+    /** Network-wide QoS on the bridge (docs/libvirt-behaviour.md §5.4); a floor is not allowed here. */
     bandwidth: unknownOr(bandwidthSchema).optional(),
   })
   .strict();

@@ -13,7 +13,7 @@ export interface DesiredRoute {
   metric: number;
 }
 
-/** virNetDevIPRouteGetPrefix / GetMetric: the prefix the kernel gets, and metric 1 when absent (spec §2.2). */
+/** virNetDevIPRouteGetPrefix / GetMetric: the prefix the kernel gets, and metric 1 when absent (docs/libvirt-behaviour.md §2.2). */
 export function desiredRoute(r: Known<RouteInputs>): DesiredRoute {
   return {
     family: r.family ?? "ipv4",

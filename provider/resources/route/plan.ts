@@ -55,7 +55,7 @@ export function allRouteSteps(plan: RouteSteps): Operation[] {
 }
 
 /**
- * libvirt's networkCheckRouteCollision, done better (spec §2.3): a route to add whose destination the host already
+ * libvirt's networkCheckRouteCollision, done better (docs/libvirt-behaviour.md §2.3): a route to add whose destination the host already
  * routes elsewhere is an error naming both, never a skipped route. Routes this resource manages do not count.
  */
 export function routeCollisions({ bridge, desired, managed, observed }: RoutePlanInput, label: (r: DesiredRoute) => string): string[] {

@@ -1,4 +1,4 @@
-// libvirt's <route> validation (spec §2.1), in its order, plus gateway reachability through the network's <ip>s.
+// libvirt's <route> validation (docs/libvirt-behaviour.md §2.1), in its order, plus gateway reachability through the network's <ip>s.
 import { addressFamily, effectivePrefix, maxPrefix, netmaskPrefix, networkAddress, type IpFamily } from "../../net/ip-address";
 import { isKnown } from "../../known";
 import type { IpInputs } from "../network/schema";
@@ -10,7 +10,7 @@ export interface RouteProblem {
   reason: string;
 }
 
-/** The first problem of one route on its own (rules 1–6 of spec §2.1). */
+/** The first problem of one route on its own (rules 1–6 of docs/libvirt-behaviour.md §2.1). */
 export function routeProblem(route: RouteInputs): RouteProblem | undefined {
   const r = { address: route.address, prefix: route.prefix, netmask: route.netmask, family: route.family, gateway: route.gateway };
   if (!isKnown(r)) return undefined;
