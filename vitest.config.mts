@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-// Three levels (design §6): unit tests need nothing; host tests need root and a sandbox host;
+// Three levels (docs/architecture.md §6): unit tests need nothing; host tests need root and a sandbox host;
 // e2e tests drive Pulumi's real dynamic-provider plugin against a sandbox host. In every project a test
 // that asserts nothing fails, so no test passes without checking something real.
 export default defineConfig({

@@ -1,4 +1,4 @@
-// Engine-faithful lifecycle of the example network (design §6): the package is installed from its npm pack
+// Engine-faithful lifecycle of the example network (docs/architecture.md §6): the package is installed from its npm pack
 // tarball into a fresh folder, the program runs under Pulumi's mocks, and Pulumi's own dynamic-provider
 // plugin applies it over SSH to a sandbox host.
 import { describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Guest bandwidth and floors against a real kernel (spec §5.2, §5.5, §5.6).
+// Guest bandwidth and floors against a real kernel (docs/libvirt-behaviour.md §5.2, §5.5, §5.6).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { guestInterface, network } from "../../provider";
 import { closeAllHosts } from "../../provider/host/host-pool";

@@ -1,4 +1,4 @@
-// Apply and rollback against a real kernel: a failing step undoes the steps before it (design §3).
+// Apply and rollback against a real kernel: a failing step undoes the steps before it (docs/architecture.md §3).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Host } from "../../provider/host/host";
 import { LocalShell } from "../support/local-shell";

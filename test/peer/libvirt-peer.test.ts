@@ -1,4 +1,4 @@
-// The same network XML through real libvirt and through virtnet gives the same kernel state (design §6, peer).
+// The same network XML through real libvirt and through virtnet gives the same kernel state (docs/architecture.md §6, peer).
 // Every difference is either deliberate (listed here and in the README, with the reason) or a failure.
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ const documents = readdirSync(DOCUMENTS).filter((f) => f.endsWith(".expect.xml")
 /** Differences virtnet makes on purpose (README, "Migrating from and to libvirt"). */
 const DELIBERATE: Record<string, string> = {
   alias: "virtnet marks what it creates (interface alias 'virtnet') so it never takes over foreign interfaces",
-  routeProtocols: "virtnet adds routes with proto static (design §4); libvirt's netlink code uses proto boot",
+  routeProtocols: "virtnet adds routes with proto static (docs/architecture.md §4); libvirt's netlink code uses proto boot",
   firewall: "virtnet installs no firewall rules; libvirt adds its LIBVIRT_* iptables chains for an isolated network",
 };
 

@@ -1,4 +1,4 @@
-// libvirt <network> documents in and out (spec §7's supported scenarios), round trips held as golden files.
+// libvirt <network> documents in and out (docs/libvirt-behaviour.md §7's supported scenarios), round trips held as golden files.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bandwidthFailures, floorLimit, floorProblem } from "../../../provider/resources/bandwidth/rules";
 import { UNKNOWN } from "../../../provider/unknown";
 
-describe("bandwidth validation (spec §1.7)", () => {
+describe("bandwidth validation (docs/libvirt-behaviour.md §1.7)", () => {
   it("accepts libvirt's bandwidth-network and an interface with a floor", () => {
     expect(bandwidthFailures({ inbound: { average: 1000, peak: 2000, burst: 1024 }, outbound: { average: 2000 } }, "network")).toEqual([]);
     expect(bandwidthFailures({ inbound: { floor: 200 } }, "interface")).toEqual([]);
@@ -20,7 +20,7 @@ describe("bandwidth validation (spec §1.7)", () => {
   it("waits while a value is unknown", () => expect(bandwidthFailures({ inbound: { average: UNKNOWN as unknown as number, burst: 3 } }, "interface")).toEqual([]));
 });
 
-describe("floor admission (networkCheckBandwidth, spec §5.5)", () => {
+describe("floor admission (networkCheckBandwidth, docs/libvirt-behaviour.md §5.5)", () => {
   const net = { inbound: { average: 1000, peak: 2000 } };
   it("limits floors by the network's inbound peak, else its average", () => {
     expect(floorLimit(net)).toBe(2000);

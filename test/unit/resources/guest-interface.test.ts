@@ -19,7 +19,7 @@ const checked = (extra: Record<string, unknown> = {}) => {
 };
 const resolved = (extra: Record<string, unknown> = {}) => resolveKnown(checked(extra), "a checked guest interface");
 
-describe("tap MAC (spec §4.3)", () => {
+describe("tap MAC (docs/libvirt-behaviour.md §4.3)", () => {
   it.each([
     ["52:54:00:12:34:56", "fe:54:00:12:34:56"],
     ["fe:54:00:12:34:56", "fa:54:00:12:34:56"],
@@ -54,7 +54,7 @@ describe("GuestInterface check", () => {
 });
 
 describe("GuestInterface planner", () => {
-  it("creates in libvirt's connect order (spec §4.4): tap, MAC, MTU, attach, up, then learning, flood, fdb", async () => {
+  it("creates in libvirt's connect order (docs/libvirt-behaviour.md §4.4): tap, MAC, MTU, attach, up, then learning, flood, fdb", async () => {
     await expect(renderApplyScript(planGuestCreate(guestDesired(resolved({ isolated: true }), "vnet0"), 9000))).toMatchFileSnapshot(
       "../golden/guest-create-libvirt-mode.sh",
     );

@@ -116,7 +116,7 @@ describe("Network check: inline routes", () => {
     expect(failures).toEqual([]);
     expect((inputs.routes as Array<{ metric: number }>).map((r) => r.metric)).toEqual([1, 1]);
   });
-  it("names the route's property for a rule of spec §2.1", () =>
+  it("names the route's property for a rule of docs/libvirt-behaviour.md §2.1", () =>
     expectFailure(routed([{ address: "192.168.222.1", prefix: 24, gateway: "192.168.122.10" }]), "routes[0].address", /not a network address/));
   it("rejects metric 0, as libvirt does", () =>
     expectFailure(routed([{ address: "192.168.222.0", prefix: 24, gateway: "192.168.122.10", metric: 0 }]), "routes[0].metric", /at least 1/));

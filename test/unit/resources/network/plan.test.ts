@@ -26,7 +26,7 @@ const unmanagedMtu = { mtuManaged: false, routes: [] };
 const ops = (steps: ReturnType<typeof planNetworkCreate>) => steps;
 
 describe("Network planner", () => {
-  it("creates in libvirt's order (spec §6.2): add with MAC, then MTU, delay before STP, sysctls, addresses, vlan_filtering, up", async () => {
+  it("creates in libvirt's order (docs/libvirt-behaviour.md §6.2): add with MAC, then MTU, delay before STP, sysctls, addresses, vlan_filtering, up", async () => {
     await expect(renderApplyScript(planNetworkCreate(desired))).toMatchFileSnapshot("../../golden/network-create-libvirt-mode.sh");
   });
   it("creates an isolated IPv4-only kernel-mode network with IPv6 disabled on the bridge", async () => {

@@ -11,7 +11,7 @@ const dflt: DesiredRoute = { family: "ipv4", address: "0.0.0.0", prefix: 0, gate
 const seen = (r: DesiredRoute, extra: Partial<ObservedRoute> = {}): ObservedRoute => ({ ...r, dev: "virbr1", protocol: "static", type: "unicast", ...extra });
 const argv = (steps: ReturnType<typeof allRouteSteps>) => steps.map((s) => renderOperation(s).argv.join(" "));
 
-describe("route rendering (design §4: proto static, metric always given)", () => {
+describe("route rendering (docs/architecture.md §4: proto static, metric always given)", () => {
   it("renders libvirt's dhcp6host-routed-network routes and the default route", () => {
     expect(argv(planRoutes({ bridge: "virbr1", desired: [r1, r6, dflt], managed: [], observed: [] }).additions)).toEqual([
       "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 1",
@@ -59,7 +59,7 @@ describe("route planner", () => {
   });
 });
 
-describe("route collisions (spec §2.3, reported instead of skipped)", () => {
+describe("route collisions (docs/libvirt-behaviour.md §2.3, reported instead of skipped)", () => {
   const label = () => "routes[0]";
   it("names the host's existing route to the same destination, on any device or metric", () => {
     const existing = seen({ ...r1, gateway: "10.0.0.1" }, { dev: "eth0", metric: 100 });

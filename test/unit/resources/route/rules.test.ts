@@ -8,7 +8,7 @@ const route = (r: Partial<RouteInputs>): RouteInputs => ({ address: "192.168.222
 const v6 = (r: Partial<RouteInputs>): RouteInputs =>
   route({ family: "ipv6", address: "2001:db8:ac10:fc00::", prefix: 64, gateway: "2001:db8:ac10:fd01::1:24", ...r });
 
-describe("route validation, spec §2.1 in libvirt's order", () => {
+describe("route validation, docs/libvirt-behaviour.md §2.1 in libvirt's order", () => {
   it("accepts libvirt's routed-network routes in both forms and families", () => {
     expect(routeProblem(route({}))).toBeUndefined();
     expect(routeProblem(route({ prefix: undefined, netmask: "255.255.255.0" }))).toBeUndefined();
