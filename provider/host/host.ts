@@ -3,6 +3,7 @@ import { Batcher } from "../exec/batcher";
 import type { RemoteShell } from "../exec/remote-shell";
 import { renderOperation } from "../iproute2/render-operation";
 import { quoteArgv } from "../exec/quote";
+import { OBSERVE_LOCK, renderDetached } from "../exec/detached-script";
 import { parseApplyOutput, renderApplyScript } from "../plan/apply-script";
 import type { Operation } from "../net/operation";
 import { HostSnapshot, SNAPSHOT_SCRIPT } from "./snapshot";
@@ -16,6 +17,12 @@ export class ApplyError extends Error {
     super(message);
   }
 }
+
+/**
+ * The connection failed while a plan was being applied. The host finishes or undoes the plan on its own (it runs
+ * detached, docs/architecture.md §3.3); what exists is known only to the next observation.
+ */
+export class ApplyInterrupted extends Error {}
 
 export class Host {
   private readonly batcher: Batcher;
@@ -56,7 +63,7 @@ export class Host {
   }
 
   async observe(): Promise<HostSnapshot> {
-    const r = await this.batcher.submit(SNAPSHOT_SCRIPT + "\n");
+    const r = await this.batcher.submit(`${OBSERVE_LOCK}\n${SNAPSHOT_SCRIPT}\n`);
     if (r.code !== 0) throw new Error(`cannot read the network state of ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
     return HostSnapshot.parse(r.stdout);
   }
@@ -67,7 +74,11 @@ export class Host {
    * that failed too (never swallowed).
    */
   async apply(ops: readonly Operation[], what: string): Promise<HostSnapshot> {
-    const r = await this.batcher.submit(renderApplyScript(ops, SNAPSHOT_SCRIPT));
+    const r = await this.batcher.submit(renderDetached(renderApplyScript(ops, SNAPSHOT_SCRIPT))).catch((e: Error) => {
+      throw new ApplyInterrupted(
+        `${what} on ${this.label}: the connection failed during the apply (${e.message}); the host completes or undoes the change on its own. Run the update again: virtnet reads what exists and converges it`,
+      );
+    });
     const outcome = parseApplyOutput(r.stdout);
     if (outcome.applied && r.code === 0) return HostSnapshot.parse(r.stdout);
     const failed = outcome.failedStep !== undefined ? ops[outcome.failedStep] : undefined;

@@ -2,7 +2,7 @@
 // read, update and delete with resolved inputs, each as observe → plan → apply in one exec → observe. A resource
 // declares only what is its own (ResourceType); this file owns state versions, name reservation, name races,
 // adoption reads, per-host locks, partial failures and the scrubbing of secrets from everything thrown.
-import { ApplyError, type Host } from "../host/host";
+import { ApplyError, ApplyInterrupted, type Host } from "../host/host";
 import { hostFor } from "../host/host-pool";
 import type { HostSnapshot } from "../host/snapshot";
 import { chooseName } from "../host/choose-name";
@@ -99,7 +99,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
         } catch (e) {
           const raced = e instanceof ApplyError && e.rolledBack && /File exists|Device or resource busy/.test(e.message);
           if (raced && wanted !== undefined && isNameTemplate(wanted) && attempt < NAME_RACE_ATTEMPTS) continue;
-          if (e instanceof ApplyError && !e.rolledBack) {
+          if ((e instanceof ApplyError && !e.rolledBack) || e instanceof ApplyInterrupted) {
             // The engine stores these as the resource's outputs: they must carry the serialized provider for a later
             // delete, and contain no undefined (the plugin cannot encode it and never answers).
             const properties = { ...stripUndefined(t.recorded(r, name)), __provider: inputs.__provider } as unknown as Props;

@@ -1,0 +1,35 @@
+// Scripts that must finish on the host whatever happens to the SSH session (docs/architecture.md §3.3). An apply
+// runs in a session of its own (setsid), under the host-wide virtnet lock, and leaves its output and exit status in
+// virtnet's run directory: a connection cut mid-apply neither stops it half-way nor runs a second apply beside it,
+// and an observation waits for it, so no one plans from a half-applied state.
+import { randomBytes } from "node:crypto";
+
+/** Where applies keep their output until the exec that started them has read it. */
+export const RUN_DIR = "/run/virtnet";
+
+const PREPARE = `mkdir -p ${RUN_DIR} 2>/dev/null && chmod 700 ${RUN_DIR}`;
+
+/**
+ * The script, run detached under the exclusive lock; its stdout, stderr and exit status are passed through. When
+ * the run directory cannot be made (no root), it says so with exit 97.
+ */
+export function renderDetached(script: string): string {
+  const nonce = randomBytes(8).toString("hex");
+  const job = `${RUN_DIR}/apply-${nonce}`;
+  const delimiter = `VIRTNET_SCRIPT_${nonce}`;
+  return [
+    `${PREPARE} || { echo "virtnet needs root (or sudo) to write ${RUN_DIR}" >&2; exit 97; }`,
+    `cat > ${job}.sh <<'${delimiter}'`,
+    script.endsWith("\n") ? script.slice(0, -1) : script,
+    delimiter,
+    // The child holds the lock and writes its status last, atomically; the parent only waits and relays.
+    `setsid -w sh -c 'exec 9>"$0/lock"; flock 9; sh "$1.sh" >"$1.out" 2>"$1.err" </dev/null; echo $? >"$1.rc.tmp"; mv -f "$1.rc.tmp" "$1.rc"' ${RUN_DIR} ${job} </dev/null`,
+    `cat ${job}.out; cat ${job}.err >&2`,
+    `rc=$(cat ${job}.rc 2>/dev/null || echo 98)`,
+    `rm -f ${job}.sh ${job}.out ${job}.err ${job}.rc`,
+    `exit "$rc"`,
+  ].join("\n") + "\n";
+}
+
+/** Prefix of an observation: wait (shared) for any apply in progress, if the lock can be had at all. */
+export const OBSERVE_LOCK = `if ${PREPARE}; then exec 9>${RUN_DIR}/lock && flock -s 9; fi`;
