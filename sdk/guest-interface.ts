@@ -4,6 +4,7 @@ import type { Connection, ConnectionArgs } from "./connection";
 import { Network, type Bandwidth, type BandwidthArgs, type Substitution } from "./network";
 import { interfaceArgsFromXml } from "../provider/libvirt/interface-xml";
 import { attachment } from "./attachment";
+import { ownerOf } from "./owner";
 import { providerShim } from "./shim";
 
 export interface GuestInterfaceArgs {
@@ -26,6 +27,8 @@ export interface GuestInterfaceArgs {
    * the tap's ingress; inbound.floor guarantees a rate within the Network's inbound QoS.
    */
   bandwidth?: pulumi.Input<BandwidthArgs>;
+  /** Take over an existing tap of this name that no virtnet resource marks; default false (refused). */
+  adopt?: pulumi.Input<boolean>;
 }
 
 export interface GuestPort {
@@ -72,6 +75,9 @@ export class GuestInterface extends pulumi.dynamic.Resource {
   constructor(name: string, args: GuestInterfaceArgs, opts?: pulumi.CustomResourceOptions) {
     const { network, connection, macTableManager, ...rest } = args;
     const { net, connection: conn } = attachment("GuestInterface", name, network, connection);
+    if (net && macTableManager !== undefined) {
+      throw new Error(`GuestInterface ${name}: macTableManager comes from its Network (bridge.macTableManager); leave it out, or attach to the bridge by name`);
+    }
     super(
       providerShim("guestInterface"),
       name,
@@ -90,6 +96,7 @@ export class GuestInterface extends pulumi.dynamic.Resource {
         substitutions: undefined,
         schemaVersion: undefined,
         ...rest,
+        owner: ownerOf(name),
         connection: pulumi.secret(conn),
         bridge: net ? net.bridge.apply((b) => b.name) : network,
         macTableManager: net ? net.bridge.apply((b) => b.macTableManager ?? "kernel") : (macTableManager ?? "kernel"),

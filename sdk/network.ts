@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
 import { networkArgsFromXml } from "../provider/libvirt/network-xml";
 import type { Bandwidth } from "../provider/resources/bandwidth/schema";
+import { ownerOf } from "./owner";
 import { providerShim } from "./shim";
 
 export interface BridgeArgs {
@@ -40,6 +41,12 @@ export interface NetworkArgs {
   routes?: pulumi.Input<pulumi.Input<RouteArgs>[]>;
   /** Network-wide QoS (libvirt's <bandwidth>): inbound caps traffic to guests, outbound traffic from them. */
   bandwidth?: pulumi.Input<BandwidthArgs>;
+  /**
+   * Take over an existing bridge of this name that no virtnet resource marks (one made by hand or by libvirt): it is
+   * converged to these arguments, marked as this resource's, and deleted with it. Default false: such a bridge is
+   * refused.
+   */
+  adopt?: pulumi.Input<boolean>;
 }
 
 /** average, peak and floor in KB/s; burst in KB (libvirt's units). */
@@ -140,7 +147,7 @@ export class Network extends pulumi.dynamic.Resource {
       name,
       // Every output must be a key here to exist on the resource, even when the user leaves it out. The whole
       // connection is a secret: it carries credentials, and state must keep it for delete.
-      { ...NETWORK_OUTPUTS, libvirtName: name, ...args, connection: pulumi.secret(args.connection) },
+      { ...NETWORK_OUTPUTS, libvirtName: name, ...args, owner: ownerOf(name), connection: pulumi.secret(args.connection) },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
       "virtnet",
       "Network",

@@ -43,6 +43,8 @@ export class StaticRoute extends pulumi.dynamic.Resource {
         bridge: net ? net.bridge.apply((b) => b.name) : network,
         // The Network's addresses let preview check that the gateway is reachable (docs/libvirt-behaviour.md §2.1 rule 7).
         networkIps: net ? net.ips : undefined,
+        // And its inline routes: one kernel route cannot belong to two resources.
+        networkRoutes: net ? net.routes : undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
       "virtnet",

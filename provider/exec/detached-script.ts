@@ -4,10 +4,11 @@
 // and an observation waits for it, so no one plans from a half-applied state.
 import { randomBytes } from "node:crypto";
 
-/** Where applies keep their output until the exec that started them has read it. */
+/** Where applies keep their output until the exec that started them has read it (root's; a user's own elsewhere). */
 export const RUN_DIR = "/run/virtnet";
 
-const PREPARE = `mkdir -p ${RUN_DIR} 2>/dev/null && chmod 700 ${RUN_DIR}`;
+/** Sets $vd to the run directory and makes it; a user without root gets one of their own, so their error is the kernel's. */
+const PREPARE = `{ vd=${RUN_DIR}; [ "$(id -u)" = 0 ] || vd="\${TMPDIR:-/tmp}/virtnet-$(id -u)"; mkdir -p "$vd" && chmod 700 "$vd"; }`;
 
 /**
  * The script, run detached under the exclusive lock; its stdout, stderr and exit status are passed through. When
@@ -15,15 +16,15 @@ const PREPARE = `mkdir -p ${RUN_DIR} 2>/dev/null && chmod 700 ${RUN_DIR}`;
  */
 export function renderDetached(script: string): string {
   const nonce = randomBytes(8).toString("hex");
-  const job = `${RUN_DIR}/apply-${nonce}`;
+  const job = `"$vd/apply-${nonce}"`;
   const delimiter = `VIRTNET_SCRIPT_${nonce}`;
   return [
-    `${PREPARE} || { echo "virtnet needs root (or sudo) to write ${RUN_DIR}" >&2; exit 97; }`,
+    `${PREPARE} || { echo "virtnet cannot write its run directory $vd" >&2; exit 97; }`,
     `cat > ${job}.sh <<'${delimiter}'`,
     script.endsWith("\n") ? script.slice(0, -1) : script,
     delimiter,
     // The child holds the lock and writes its status last, atomically; the parent only waits and relays.
-    `setsid -w sh -c 'exec 9>"$0/lock"; flock 9; sh "$1.sh" >"$1.out" 2>"$1.err" </dev/null; echo $? >"$1.rc.tmp"; mv -f "$1.rc.tmp" "$1.rc"' ${RUN_DIR} ${job} </dev/null`,
+    `setsid -w sh -c 'exec 9>"$0/lock"; flock 9; sh "$1.sh" >"$1.out" 2>"$1.err" </dev/null; echo $? >"$1.rc.tmp"; mv -f "$1.rc.tmp" "$1.rc"' "$vd" ${job} </dev/null`,
     `cat ${job}.out; cat ${job}.err >&2`,
     `rc=$(cat ${job}.rc 2>/dev/null || echo 98)`,
     `rm -f ${job}.sh ${job}.out ${job}.err ${job}.rc`,
@@ -32,4 +33,4 @@ export function renderDetached(script: string): string {
 }
 
 /** Prefix of an observation: wait (shared) for any apply in progress, if the lock can be had at all. */
-export const OBSERVE_LOCK = `if ${PREPARE}; then exec 9>${RUN_DIR}/lock && flock -s 9; fi`;
+export const OBSERVE_LOCK = `if ${PREPARE} 2>/dev/null; then exec 9>"$vd/lock" && flock -s 9; fi`;

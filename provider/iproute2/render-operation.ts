@@ -2,6 +2,7 @@
 // libvirt's command forms (docs/libvirt-behaviour.md §6.2) and virtnet's route form (docs/architecture.md §4).
 import { broadcastAddress } from "../net/ip-address";
 import type { Operation } from "../net/operation";
+import { ROUTE_PROTOCOL } from "../net/owner-alias";
 import { renderFileOperation } from "./render-file";
 import type { RenderedCommand } from "./rendered-command";
 import { renderTcOperation } from "./render-tc";
@@ -81,7 +82,7 @@ export function renderOperation(o: Operation): RenderedCommand {
       const verb = o.op === "routeAdd" ? "add" : o.op === "routeReplace" ? "replace" : "del";
       const dst = o.prefix === 0 ? "default" : `${o.address}/${o.prefix}`;
       const family = o.family === "ipv6" ? ["-6"] : [];
-      return { argv: ["ip", ...family, "route", verb, dst, "via", o.gateway, "dev", o.name, "proto", "static", "metric", String(o.metric)] };
+      return { argv: ["ip", ...family, "route", verb, dst, "via", o.gateway, "dev", o.name, "proto", String(ROUTE_PROTOCOL), "metric", String(o.metric)] };
     }
   }
 }

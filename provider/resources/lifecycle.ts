@@ -43,8 +43,8 @@ export interface ResourceType<I, O, X = undefined> {
   load?(props: Props): O;
   /** The resolved inputs that recorded outputs describe (read and delete know nothing else). */
   intended(o: O): Known<I>;
-  /** Naming of a created object: an explicit name or a template with %d (bridges and taps). */
-  naming?: { wanted(r: Known<I>): string; maxId: number; noun: string };
+  /** Naming of a created object: an explicit name or a template with %d (bridges and taps), and its owner. */
+  naming?: { wanted(r: Known<I>): string; owner(r: Known<I>): string | undefined; adopt(r: Known<I>): boolean; maxId: number; noun: string };
   /** The name of the recorded object. */
   nameOf(o: O): string;
   id(host: string, r: Known<I>, name: string): string;
@@ -91,10 +91,15 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
       for (let attempt = 1; ; attempt++) {
         const snapshot = await host.observe();
         const wanted = t.naming?.wanted(r);
-        const name = t.naming ? chooseName({ ...t.naming, wanted: wanted!, importId: (n) => t.id(hostName, r, n) }, snapshot, host) : "";
+        const chosen = t.naming
+          ? chooseName({ ...t.naming, wanted: wanted!, owner: t.naming.owner(r), adopt: t.naming.adopt(r), importId: (n) => t.id(hostName, r, n) }, snapshot, host)
+          : { name: "", adopted: false };
+        const name = chosen.name;
         const id = t.id(hostName, r, name);
         try {
-          const { outputs } = await run({ host, snapshot, name, desired: r }, "creating");
+          // What an interrupted create of this resource left is converged like a recorded object.
+          const previous = chosen.adopted ? t.recorded(r, name) : undefined;
+          const { outputs } = await run({ host, snapshot, name, desired: r, previous }, "creating");
           return { id, outs: stripUndefined(outputs ?? t.recorded(r, name)) as unknown as Props };
         } catch (e) {
           const raced = e instanceof ApplyError && e.rolledBack && /File exists|Device or resource busy/.test(e.message);
@@ -120,7 +125,8 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const checked = t.check({}, props);
     const problem = checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
     if (problem) throw new Error(`cannot import ${t.noun} ${id}: its inputs are not valid: ${problem}`);
-    const r = resolveKnown(checked.inputs as unknown as I, `importing ${t.noun} ${id}`);
+    // Reading by id is an explicit adoption of what is there.
+    const r = resolveKnown({ ...checked.inputs, ...(t.naming ? { adopt: true } : {}) } as unknown as I, `importing ${t.noun} ${id}`);
     return t.recorded(r, id.slice(id.lastIndexOf("/") + 1));
   }
 

@@ -18,7 +18,7 @@ function program(xml = XML, mtu?: number): Program {
 describe("a libvirt network and guest interface brought to virtnet", () => {
   it("creates what the XML describes, the tap named as the domain's target dev", async () => {
     expect(steps(await t.engine.up(program()))).toEqual({ routed: "create", vm: "create" });
-    const routes = (t.sb.ipJson(["-4", "route", "show", "dev", "virbr1", "proto", "static"]) as Array<{ dst: string }>).map((r) => r.dst);
+    const routes = (t.sb.ipJson(["-4", "route", "show", "dev", "virbr1", "proto", "241"]) as Array<{ dst: string }>).map((r) => r.dst);
     expect(routes).toEqual(["192.168.222.0/24"]);
     expect((t.sb.ipJson(["link", "show", "dev", "vnet7"]) as Array<{ address: string; master: string }>)[0]).toMatchObject({ address: "fe:54:00:6d:90:02", master: "virbr1" });
   });

@@ -15,7 +15,7 @@ function routed(options: RoutedOptions = {}): Program {
 /** Steps by resource name, e.g. { routed: "create", vpn: "create" }. */
 
 function staticRoutes(family: "-4" | "-6"): string[] {
-  return (t.sb.ipJson([family, "route", "show", "proto", "static"]) as Array<{ dst: string; gateway: string; dev: string; metric?: number }>)
+  return (t.sb.ipJson([family, "route", "show", "proto", "241"]) as Array<{ dst: string; gateway: string; dev: string; metric?: number }>)
     .map((r) => `${r.dst} via ${r.gateway} dev ${r.dev} metric ${r.metric ?? 0}`)
     .sort();
 }

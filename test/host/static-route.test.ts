@@ -66,11 +66,11 @@ describe("StaticRoute on a virtnet network", () => {
   let outs: Props;
   let inputs: Props;
 
-  it("adds the route with proto static and metric 1", async () => {
+  it("adds the route with virtnet's proto 241 and metric 1", async () => {
     inputs = await checked(routeArgs({ address: "10.9.0.0", prefix: 16, gateway: "192.168.122.3" }));
     ({ id, outs } = await staticRoute.create(inputs));
     expect(id).toBe(`${sb.host}/virbr1/route/10.9.0.0/16`);
-    expect(kernelRoutes("10.9.0.0/16")).toEqual(["10.9.0.0/16 via 192.168.122.3 dev virbr1 proto static metric 1"]);
+    expect(kernelRoutes("10.9.0.0/16")).toEqual(["10.9.0.0/16 via 192.168.122.3 dev virbr1 proto 241 metric 1"]);
     expect((await staticRoute.diff(id, (await staticRoute.read(id, outs)).props, inputs)).changes).toBe(false);
   });
 
@@ -80,7 +80,7 @@ describe("StaticRoute on a virtnet network", () => {
     await new Promise((r) => setTimeout(r, 150));
     sb.execInNamespace(["ip", "route", "del", "10.9.0.0/16"]);
     await new Promise((r) => setTimeout(r, 200));
-    sb.execInNamespace(["ip", "route", "add", "10.9.0.0/16", "via", "192.168.122.3", "dev", "virbr1", "proto", "static", "metric", "1"]);
+    sb.execInNamespace(["ip", "route", "add", "10.9.0.0/16", "via", "192.168.122.3", "dev", "virbr1", "proto", "241", "metric", "1"]);
     expect((await control).gaps).toBeGreaterThan(0);
 
     const sampling = sampleReachability("10.9.1.1", 1500);
@@ -95,7 +95,7 @@ describe("StaticRoute on a virtnet network", () => {
     const { samples, gaps } = await sampling;
     expect(samples).toBeGreaterThan(50);
     expect(gaps).toBe(0);
-    expect(kernelRoutes("10.9.0.0/16")).toEqual(["10.9.0.0/16 via 192.168.122.3 dev virbr1 proto static metric 2"]);
+    expect(kernelRoutes("10.9.0.0/16")).toEqual(["10.9.0.0/16 via 192.168.122.3 dev virbr1 proto 241 metric 2"]);
   });
 
   it("changes the gateway in place", async () => {
@@ -103,7 +103,7 @@ describe("StaticRoute on a virtnet network", () => {
     expect((await staticRoute.diff(id, outs, news)).replaces).toEqual([]);
     outs = (await staticRoute.update(id, outs, news)).outs;
     inputs = news;
-    expect(kernelRoutes("10.9.0.0/16")).toEqual(["10.9.0.0/16 via 192.168.122.4 dev virbr1 proto static metric 2"]);
+    expect(kernelRoutes("10.9.0.0/16")).toEqual(["10.9.0.0/16 via 192.168.122.4 dev virbr1 proto 241 metric 2"]);
   });
 
   it("replaces, deleting first, when the destination changes; not for a change of form", async () => {
@@ -114,12 +114,12 @@ describe("StaticRoute on a virtnet network", () => {
   });
 
   it("sees a gateway changed by hand as drift and repairs it; a route removed by hand reads as gone", async () => {
-    sb.execInNamespace(["ip", "route", "replace", "10.9.0.0/16", "via", "192.168.122.77", "dev", "virbr1", "proto", "static", "metric", "2"]);
+    sb.execInNamespace(["ip", "route", "replace", "10.9.0.0/16", "via", "192.168.122.77", "dev", "virbr1", "proto", "241", "metric", "2"]);
     const refreshed = await staticRoute.read(id, outs);
     expect(refreshed.props).toMatchObject({ gateway: "192.168.122.77", metric: 2 });
     expect((await staticRoute.diff(id, refreshed.props, inputs)).changes).toBe(true);
     outs = (await staticRoute.update(id, refreshed.props, inputs)).outs;
-    expect(kernelRoutes("10.9.0.0/16")).toEqual(["10.9.0.0/16 via 192.168.122.4 dev virbr1 proto static metric 2"]);
+    expect(kernelRoutes("10.9.0.0/16")).toEqual(["10.9.0.0/16 via 192.168.122.4 dev virbr1 proto 241 metric 2"]);
     sb.execInNamespace(["ip", "route", "del", "10.9.0.0/16"]);
     expect((await staticRoute.read(id, outs)).id).toBe("");
     ({ outs } = await staticRoute.create(inputs));
@@ -141,16 +141,16 @@ describe("StaticRoute on a virtnet network", () => {
 describe("StaticRoute edge cases", () => {
   it("adds an IPv6 route and the IPv6 default route", async () => {
     const r6 = await staticRoute.create(await checked(routeArgs({ address: "2001:db8:ac10:fc00::", prefix: 64, family: "ipv6", gateway: "2001:db8:ac10:fd01::1:24" })));
-    expect(kernelRoutes("2001:db8:ac10:fc00::/64", "-6")).toEqual(["2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr1 proto static metric 1"]);
+    expect(kernelRoutes("2001:db8:ac10:fc00::/64", "-6")).toEqual(["2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr1 proto 241 metric 1"]);
     const d6 = await staticRoute.create(await checked(routeArgs({ address: "::", prefix: 0, family: "ipv6", gateway: "2001:db8:ac10:fd01::fe" })));
-    expect(kernelRoutes("default", "-6")).toEqual(["default via 2001:db8:ac10:fd01::fe dev virbr1 proto static metric 1"]);
+    expect(kernelRoutes("default", "-6")).toEqual(["default via 2001:db8:ac10:fd01::fe dev virbr1 proto 241 metric 1"]);
     await staticRoute.delete(r6.id, r6.outs);
     await staticRoute.delete(d6.id, d6.outs);
   });
 
   it("adds the IPv4 default route where the host has none", async () => {
     const d = await staticRoute.create(await checked(routeArgs({ address: "0.0.0.0", prefix: 0, gateway: "192.168.122.254" })));
-    expect(kernelRoutes("default")).toEqual(["default via 192.168.122.254 dev virbr1 proto static metric 1"]);
+    expect(kernelRoutes("default")).toEqual(["default via 192.168.122.254 dev virbr1 proto 241 metric 1"]);
     await staticRoute.delete(d.id, d.outs);
   });
 
@@ -168,7 +168,7 @@ describe("StaticRoute edge cases", () => {
     const far = await checked({ connection: sandboxConnection(sb), bridge: "hostbr0", address: "10.50.0.0", prefix: 16, gateway: "172.30.0.9" });
     await expect(staticRoute.create(far)).rejects.toThrow(/gateway: unreachable static route gateway '172.30.0.9': it is in none of the network's ipv4 subnets \(172.31.0.0\/24\)/);
     const near = await staticRoute.create(await checked({ ...far, gateway: "172.31.0.9" }));
-    expect(kernelRoutes("10.50.0.0/16")).toEqual(["10.50.0.0/16 via 172.31.0.9 dev hostbr0 proto static metric 1"]);
+    expect(kernelRoutes("10.50.0.0/16")).toEqual(["10.50.0.0/16 via 172.31.0.9 dev hostbr0 proto 241 metric 1"]);
     await staticRoute.delete(near.id, near.outs);
   });
 
@@ -191,7 +191,7 @@ describe("StaticRoute edge cases", () => {
     const before = host.stats.execs;
     const created = await network.create(inputs);
     expect(host.stats.execs - before).toBe(2); // one observation, one apply (which observes again)
-    expect((sb.ipJson(["-4", "route", "show", "dev", "virbr200", "proto", "static"]) as unknown[]).length).toBe(200);
+    expect((sb.ipJson(["-4", "route", "show", "dev", "virbr200", "proto", "241"]) as unknown[]).length).toBe(200);
     expect((created.outs.routes as unknown[]).length).toBe(200);
     await network.delete(created.id, created.outs);
   });

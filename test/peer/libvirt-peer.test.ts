@@ -16,7 +16,7 @@ const documents = readdirSync(DOCUMENTS).filter((f) => f.endsWith(".expect.xml")
 /** Differences virtnet makes on purpose (README, "Migrating from and to libvirt"). */
 const DELIBERATE: Record<string, string> = {
   alias: "virtnet marks what it creates (interface alias 'virtnet') so it never takes over foreign interfaces",
-  routeProtocols: "virtnet adds routes with proto static (docs/architecture.md §4); libvirt's netlink code uses proto boot",
+  routeProtocols: "virtnet marks its routes with its own proto 241, so it never takes or deletes an administrator's route (docs/architecture.md §4); libvirt's netlink code uses proto boot",
   firewall: "virtnet installs no firewall rules; libvirt adds its LIBVIRT_* iptables chains for an isolated network",
 };
 

@@ -2,7 +2,7 @@
 // needs, and in-place class changes for a network whose bridge holds guests' floors (docs/libvirt-behaviour.md §5).
 import type { Bandwidth } from "../../net/bandwidth";
 import type { Operation } from "../../net/operation";
-import { OWNER_ALIAS } from "../../net/owner-alias";
+import { isVirtnetAlias } from "../../net/owner-alias";
 import { classSpecOf, ifbNameFor, quantum, type DeviceTc, type HtbClassSpec, type TcCapabilities } from "../../net/tc";
 import type { HostSnapshot } from "../../host/snapshot";
 import { bandwidthSet, bandwidthClear, floorClass, inboundShaping, ingressLimit, unguaranteedClass, type ClearedTc } from "./libvirt-tc";
@@ -17,10 +17,11 @@ export interface ObservedDeviceTc {
   caps: TcCapabilities;
 }
 
-function ifbCreate(caps: TcCapabilities, bw: Bandwidth | undefined, ifbExists: boolean): Operation[] {
+/** The ifb of the police fallback, marked with the alias of the device it serves. */
+function ifbCreate(caps: TcCapabilities, bw: Bandwidth | undefined, ifbExists: boolean, alias: string): Operation[] {
   if (typeof caps.ingress === "string" || !bw?.outbound || ifbExists) return [];
   const name = caps.ingress.ifb;
-  return [{ op: "ifbAdd", name }, { op: "linkSetAlias", name, alias: OWNER_ALIAS }, { op: "linkSetUp", name }];
+  return [{ op: "ifbAdd", name }, { op: "linkSetAlias", name, alias }, { op: "linkSetUp", name }];
 }
 
 /**
@@ -42,9 +43,9 @@ export function clearedTc(dev: string, tc: ObservedDeviceTc | undefined, hierarc
 }
 
 /** virNetDevBandwidthSet, preceded by the ifb it needs where the kernel has no police action. */
-export function planBandwidthSet(dev: string, bw: Bandwidth | undefined, hierarchical: boolean, caps: TcCapabilities, observed?: ObservedDeviceTc): Operation[] {
+export function planBandwidthSet(dev: string, bw: Bandwidth | undefined, hierarchical: boolean, caps: TcCapabilities, alias: string, observed?: ObservedDeviceTc): Operation[] {
   const set = bandwidthSet(dev, bw, hierarchical, caps, clearedTc(dev, observed, hierarchical));
-  return set.length === 0 ? [] : [...ifbCreate(caps, bw, observed?.ifbExists ?? false), ...set];
+  return set.length === 0 ? [] : [...ifbCreate(caps, bw, observed?.ifbExists ?? false, alias), ...set];
 }
 
 /** Removing bandwidth: both qdiscs go, and the fallback's ifb with them. */
@@ -90,5 +91,5 @@ export function planNetworkRateChange(bridge: string, bw: Bandwidth, floors: { i
 /** The ifb a kernel without act_police needed for a device's outbound limit goes with the device. */
 export function planIfbCleanup(snapshot: HostSnapshot, dev: string): Operation[] {
   const ifb = ifbNameFor(dev);
-  return snapshot.link(ifb)?.alias === OWNER_ALIAS ? [{ op: "linkDel", name: ifb }] : [];
+  return isVirtnetAlias(snapshot.link(ifb)?.alias) ? [{ op: "linkDel", name: ifb }] : [];
 }

@@ -1,6 +1,7 @@
 // GuestInterface domain model: what the tap and its bridge port should be, and outputs from observation.
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
 import { tapMacFor } from "../../net/mac";
+import { ownerAlias } from "../../net/owner-alias";
 import type { DeviceTc } from "../../net/tc";
 import type { TcFeatures } from "../../host/tc-capabilities";
 import { bandwidthMatches, bandwidthSubstitutions, observedBandwidth } from "../bandwidth/observe";
@@ -14,6 +15,8 @@ export const DEFAULT_TAP_TEMPLATE = "vnet%d";
 
 export interface GuestDesired {
   name: string;
+  /** The marker that says which resource owns the tap. */
+  alias: string;
   bridge: string;
   guestMac: string;
   tapMac: string;
@@ -24,7 +27,7 @@ export interface GuestDesired {
 
 export function guestDesired(n: GuestResolved, name: string): GuestDesired {
   const guestMac = n.mac ?? "";
-  return { name, bridge: n.bridge, guestMac, tapMac: tapMacFor(guestMac), mtu: n.mtu, isolated: n.isolated, libvirtMode: n.macTableManager === "libvirt" };
+  return { name, alias: ownerAlias(n.owner), bridge: n.bridge, guestMac, tapMac: tapMacFor(guestMac), mtu: n.mtu, isolated: n.isolated, libvirtMode: n.macTableManager === "libvirt" };
 }
 
 /** Outputs as the inputs describe them, before the host is observed. */
@@ -35,8 +38,8 @@ export function recordedGuest(n: GuestResolved, name: string): GuestInterfaceOut
 
 /** The resolved inputs recorded outputs describe: what read and delete know of the guest interface. */
 export function intendedGuest(o: GuestInterfaceOutputs): GuestResolved {
-  const { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth } = o;
-  return { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth };
+  const { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth, owner, adopt } = o;
+  return { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth, owner, adopt };
 }
 
 /** macTableManager='libvirt' (docs/libvirt-behaviour.md §3): no learning, no unknown-unicast flooding, the guest MAC in the fdb. */

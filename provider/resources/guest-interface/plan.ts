@@ -1,6 +1,5 @@
 // GuestInterface planner (docs/libvirt-behaviour.md §4.4, §3.2): pure functions from desired and observed tap state to steps.
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
-import { OWNER_ALIAS } from "../../net/owner-alias";
 import type { Bandwidth } from "../../net/bandwidth";
 import type { Operation } from "../../net/operation";
 import { interfaceRateClass } from "../bandwidth/libvirt-tc";
@@ -17,7 +16,7 @@ export function planGuestCreate(d: GuestDesired, bridgeMtu: number): Operation[]
   const name = d.name;
   return [
     { op: "tapAdd", name },
-    { op: "linkSetAlias", name, alias: OWNER_ALIAS },
+    { op: "linkSetAlias", name, alias: d.alias },
     { op: "linkSetAddress", name, mac: d.tapMac },
     { op: "linkSetMtu", name, mtu: d.mtu ?? bridgeMtu },
     { op: "linkSetMaster", name, master: d.bridge },
@@ -42,7 +41,7 @@ export interface GuestPrevious {
 export function planGuestUpdate(d: GuestDesired, link: ObservedLink, fdb: readonly string[], previous: GuestPrevious): Operation[] {
   const name = d.name;
   const steps: Operation[] = [];
-  if (link.alias !== OWNER_ALIAS) steps.push({ op: "linkSetAlias", name, alias: OWNER_ALIAS, from: link.alias ?? "" });
+  if (link.alias !== d.alias) steps.push({ op: "linkSetAlias", name, alias: d.alias, from: link.alias ?? "" });
   const moving = link.master !== d.bridge;
   // A port leaving its bridge loses its fdb entries; on the new bridge its flags start at the kernel's defaults.
   const entries = moving ? [] : fdb;
@@ -70,7 +69,7 @@ export function planGuestDelete(name: string): Operation[] {
 }
 
 /** The tap's own bandwidth: nothing while the kernel matches, a class change for new inbound rates, else libvirt's set. */
-export function planTapBandwidth(name: string, bw: Bandwidth | undefined, tc: DeviceTcView | undefined): Operation[] {
+export function planTapBandwidth(name: string, bw: Bandwidth | undefined, tc: DeviceTcView | undefined, alias: string): Operation[] {
   if (!tc) return [];
   const observed = observedBandwidth(tc.own, tc.ifb, false);
   if (bandwidthMatches(bw, observed)) return [];
@@ -78,6 +77,6 @@ export function planTapBandwidth(name: string, bw: Bandwidth | undefined, tc: De
   if (observed.inbound && bw.inbound?.average !== undefined && bandwidthMatches({ outbound: bw.outbound }, { outbound: observed.outbound })) {
     return [classChange(name, interfaceRateClass(bw.inbound), tc.own)];
   }
-  return planBandwidthSet(name, bw, false, tc.caps, tc);
+  return planBandwidthSet(name, bw, false, tc.caps, alias, tc);
 }
 

@@ -3,6 +3,7 @@
 import type { Host } from "../../host/host";
 import type { HostSnapshot } from "../../host/snapshot";
 import { tcCapabilitiesFor, type TcCapabilities } from "../../net/tc";
+import { claimable } from "../../net/owner-alias";
 import { stripUndefined } from "../../strip-undefined";
 import { observeDeviceTc, type DeviceTcView } from "../bandwidth/observe-device";
 import { planIfbCleanup } from "../bandwidth/plan";
@@ -38,13 +39,21 @@ function bridgeMtu(n: GuestResolved, snapshot: HostSnapshot, host: Host, tap: st
   return bridge.mtu;
 }
 
+/** The tap under the name when it is this resource's to manage (docs/architecture.md §4, ownership). */
+function ownTap(snapshot: HostSnapshot, name: string, n: { owner?: string; adopt?: boolean }, previous: GuestInterfaceOutputs | undefined) {
+  const link = snapshot.link(name);
+  const legacy = (previous?.schemaVersion ?? GUEST_INTERFACE_SCHEMA_VERSION) < 2;
+  const adopt = n.adopt === true || previous?.adopt === true;
+  return link && claimable(link.alias, n.owner, { legacy, adopt }) ? link : undefined;
+}
+
 export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfaceOutputs, GuestExtra> = {
   noun: "guest interface",
   schemaVersion: GUEST_INTERFACE_SCHEMA_VERSION,
   check: checkGuestInterface,
   policy: guestInterfacePolicy,
   intended: intendedGuest,
-  naming: { wanted: (n) => n.name ?? DEFAULT_TAP_TEMPLATE, maxId: MAX_TAP_ID, noun: "tap" },
+  naming: { wanted: (n) => n.name ?? DEFAULT_TAP_TEMPLATE, owner: (n) => n.owner, adopt: (n) => n.adopt === true, maxId: MAX_TAP_ID, noun: "tap" },
   nameOf: (o) => o.name,
   id: (host, _n, name) => guestInterfaceId(host, name),
   // The tap's MAC has lost the guest's first byte (docs/libvirt-behaviour.md §4.3): the guest MAC must come from the program.
@@ -60,12 +69,17 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
   },
 
   plan({ host, snapshot, name, desired: n, previous, extra }) {
-    const was = planted(previous);
+    // A floor an interrupted create plugged is found by the guest's MAC filter.
+    const was = planted(previous) ?? (n && !previous?.floorClassId ? floorRecord(snapshot, n, undefined) : undefined);
     const floorInput = { tcOf: (b: string) => snapshot.tcOf(b), reserved: new Set<number>(), what: `guest interface ${name}` };
+    const link = ownTap(snapshot, name, n ?? previous!, previous);
     if (!n) {
       const o = previous!;
       const unplug = was ? planFloor({ ...floorInput, previous: { ...was, floor: 0, mac: o.mac, network: o.networkBandwidth }, guestMac: o.mac }).steps : [];
-      return [...unplug, ...(snapshot.link(name) ? planGuestDelete(name) : []), ...planIfbCleanup(snapshot, name)];
+      return [...unplug, ...(link ? planGuestDelete(name) : []), ...(link ? planIfbCleanup(snapshot, name) : [])];
+    }
+    if (!link && snapshot.link(name)) {
+      throw new Error(`tap ${name} on ${host.label} is no longer virtnet's (its marker is '${snapshot.link(name)!.alias ?? ""}'): someone else made an interface of that name; virtnet will not change it. Remove it, or set adopt: true`);
     }
     const mtu = bridgeMtu(n, snapshot, host, name);
     const d = guestDesired(n, name);
@@ -78,13 +92,13 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
       guestMac: d.guestMac,
     });
     // A tap deleted by hand since the last refresh is made again.
-    const link = snapshot.link(name);
     const tapSteps = link && previous ? planGuestUpdate(d, link, snapshot.fdb.get(name) ?? [], { guestMac: previous.mac }) : planGuestCreate(d, mtu);
-    return [...floor.steps, ...tapSteps, ...planTapBandwidth(name, n.bandwidth, extra.tap)];
+    return [...floor.steps, ...tapSteps, ...planTapBandwidth(name, n.bandwidth, extra.tap, d.alias)];
   },
 
   outputs({ snapshot, name, desired, previous, extra }) {
-    const link = snapshot.link(name);
+    // Someone else's interface under the name is not the guest interface: it reads as gone, and is never changed.
+    const link = ownTap(snapshot, name, desired, previous);
     if (!link) return undefined;
     const floor = extra.tap ? floorRecord(snapshot, desired, previous) : undefined;
     const tc = extra.tap && {

@@ -22,6 +22,10 @@ export const guestInterfaceArgsSchema = z
     isolated: unknownOr(z.boolean({ error: "must be true or false" })).default(false),
     /** libvirt's <bandwidth> of the interface: guest inbound shaped on the tap's egress, outbound on its ingress. */
     bandwidth: unknownOr(bandwidthSchema).optional(),
+    /** The owning resource (project/stack/name), set by the SDK: the tap's marker names it. Never diffed. */
+    owner: z.string().optional(),
+    /** Take over an existing tap of this name that no virtnet resource marks (adoption). */
+    adopt: unknownOr(z.boolean({ error: "must be true or false" })).optional(),
     /** The Network's bandwidth, which a floor needs (and must not overcommit). */
     networkBandwidth: unknownOr(bandwidthSchema).optional(),
   })
@@ -29,7 +33,8 @@ export const guestInterfaceArgsSchema = z
 
 export type GuestInterfaceInputs = z.output<typeof guestInterfaceArgsSchema>;
 
-export const GUEST_INTERFACE_SCHEMA_VERSION = 1;
+/** 2: the tap carries its owner's alias; 1 wrote "virtnet". */
+export const GUEST_INTERFACE_SCHEMA_VERSION = 2;
 
 /** The port state virtnet keeps, as observed (drift shows here). */
 export interface GuestPort {

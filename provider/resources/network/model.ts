@@ -3,7 +3,7 @@ import { effectivePrefix, normalizeAddress, type IpFamily } from "../../net/ip-a
 import type { ObservedLink } from "../../iproute2/parse-ip-addr";
 import type { ConnectionInputs } from "../../connection/connection";
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
-import { routeOutputs, sameDestination, desiredRoute, type DesiredRoute } from "../route/model";
+import { isVirtnetRoute, routeOutputs, sameDestination, desiredRoute, type DesiredRoute } from "../route/model";
 import type { RouteInputs } from "../route/schema";
 import type { IpInputs, NetworkInputs } from "./schema";
 import type { Known } from "../../known";
@@ -14,8 +14,9 @@ import { floorClasses } from "../bandwidth/plan";
 import type { Bandwidth } from "../bandwidth/schema";
 import { networkToXml } from "../../libvirt/network-xml";
 
-export { OWNER_ALIAS } from "../../net/owner-alias";
-export const NETWORK_SCHEMA_VERSION = 1;
+import { ownerAlias } from "../../net/owner-alias";
+/** 2: interfaces carry their owner's alias and routes virtnet's protocol; 1 wrote "virtnet" and `proto static`. */
+export const NETWORK_SCHEMA_VERSION = 2;
 export const DEFAULT_BRIDGE_TEMPLATE = "virbr%d";
 /** The kernel's MTU for a fresh bridge; used when a previously managed mtu is removed. */
 export const DEFAULT_MTU = 1500;
@@ -28,6 +29,8 @@ export interface DesiredIp {
 
 export interface NetworkDesired {
   name: string;
+  /** The marker that says which resource owns the bridge. */
+  alias: string;
   mac: string;
   mtu?: number;
   stp: boolean;
@@ -49,6 +52,10 @@ export interface NetworkOutputs {
   routes: Known<RouteInputs>[];
   bandwidth?: Bandwidth;
   libvirtName?: string;
+  /** The owning resource (project/stack/name), which the bridge's marker names. */
+  owner?: string;
+  /** The bridge was taken over from outside virtnet. */
+  adopt?: boolean;
   /** The network's state as a libvirt <network> document. */
   libvirtXml?: string;
   /** Whether the bridge is administratively up, as observed (a bridge set down by hand is drift). */
@@ -68,6 +75,7 @@ export interface Substitution {
 export function networkDesired(o: NetworkOutputs): NetworkDesired {
   return {
     name: o.bridge.name,
+    alias: ownerAlias(o.owner),
     mac: o.mac,
     mtu: o.mtu,
     stp: o.bridge.stp,
@@ -88,8 +96,8 @@ export function recordedNetwork(n: Known<NetworkInputs>, name: string): NetworkO
 
 /** The resolved inputs recorded outputs describe: what read and delete know of the network. */
 export function intendedNetwork(o: NetworkOutputs): Known<NetworkInputs> {
-  const { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName } = o;
-  return { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName };
+  const { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt } = o;
+  return { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt };
 }
 
 /** An <ip> element reduced to what the kernel holds: family, canonical address, effective prefix. */
@@ -123,7 +131,7 @@ export interface ObservedTc {
   features: TcFeatures;
 }
 
-export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink, routes: readonly ObservedRoute[], tc?: ObservedTc): NetworkOutputs {
+export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink, routes: readonly ObservedRoute[], tc?: ObservedTc, legacy = false): NetworkOutputs {
   const observedBridge = link.bridge!;
   const delay =
     effectiveForwardDelayCentiseconds(observedBridge.stpOn, previous.bridge.delay) === observedBridge.forwardDelayCentiseconds
@@ -142,12 +150,14 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
     bridge,
     mac: link.mac ?? previous.mac,
     ips: observedIps(previous.ips, link),
-    routes: observedRoutes(previous.routes ?? [], link.name, routes),
+    routes: observedRoutes(previous.routes ?? [], link.name, routes, legacy),
     up: link.up,
     substitutions: substitutionsFor(bridge.macTableManager, link),
   };
   if (previous.mtu !== undefined) outputs.mtu = link.mtu;
   if (previous.libvirtName !== undefined) outputs.libvirtName = previous.libvirtName;
+  if (previous.owner !== undefined) outputs.owner = previous.owner;
+  if (previous.adopt !== undefined) outputs.adopt = previous.adopt;
   if (tc) {
     const observed = observedBandwidth(tc.own, tc.ifb, true);
     const bandwidth = bandwidthMatches(previous.bandwidth, observed, floorClasses(tc.own).length > 0) ? previous.bandwidth : observed;
@@ -175,10 +185,11 @@ function observedIps(previous: Known<IpInputs>[], link: ObservedLink): Known<IpI
  * The inline routes as the kernel holds them: only destinations this network manages (other routes on the bridge
  * belong to StaticRoute resources or to someone else), with the managed metric if present, else another one.
  */
-function observedRoutes(previous: Known<RouteInputs>[], bridge: string, routes: readonly ObservedRoute[]): Known<RouteInputs>[] {
+function observedRoutes(previous: Known<RouteInputs>[], bridge: string, routes: readonly ObservedRoute[], legacy: boolean): Known<RouteInputs>[] {
   return previous.flatMap((r) => {
     const d = desiredRoute(r);
-    const candidates = routes.filter((o) => o.dev === bridge && sameDestination(o, d) && o.gateway !== undefined);
+    // Someone else's route to the destination is not the network's: it shows as the route missing (drift).
+    const candidates = routes.filter((o) => o.dev === bridge && sameDestination(o, d) && o.gateway !== undefined && isVirtnetRoute(o, legacy));
     const match = candidates.find((o) => o.metric === d.metric) ?? candidates[0];
     return match ? [routeOutputs(r, match)] : [];
   });

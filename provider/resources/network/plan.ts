@@ -8,16 +8,16 @@ import { bandwidthMatches, observedBandwidth } from "../bandwidth/observe";
 import { floorClasses, planBandwidthClear, planBandwidthSet, planNetworkRateChange, type ObservedDeviceTc } from "../bandwidth/plan";
 import { normalizeAddress } from "../../net/ip-address";
 import type { Operation } from "../../net/operation";
-import { DEFAULT_MTU, OWNER_ALIAS, effectiveForwardDelayCentiseconds, ipKey, type DesiredIp, type NetworkDesired } from "./model";
+import { DEFAULT_MTU, effectiveForwardDelayCentiseconds, ipKey, type DesiredIp, type NetworkDesired } from "./model";
 
 /** libvirt's start order: add with MAC, MTU, delay before STP, IPv6 sysctls, addresses, vlan_filtering, up. */
-export function planNetworkCreate(d: NetworkDesired, caps: TcCapabilities = LIBVIRT_TC): Operation[] {
+export function planNetworkCreate(d: NetworkDesired, caps: TcCapabilities = LIBVIRT_TC, observed?: ObservedDeviceTc): Operation[] {
   const name = d.name;
   const hasIpv6 = d.ips.some((ip) => ip.family === "ipv6");
   return [
     // Deleting the bridge undoes everything after it too: addresses and settings live on the bridge.
     { op: "linkAddBridge", name, mac: d.mac },
-    { op: "linkSetAlias", name, alias: OWNER_ALIAS },
+    { op: "linkSetAlias", name, alias: d.alias },
     // Set after creation, as libvirt does: an MTU given to `ip link add` is not marked as set by the user,
     // so the kernel lowers the bridge to its smallest port's MTU as soon as one joins (br_mtu_auto_adjust).
     ...(d.mtu !== undefined ? [{ op: "linkSetMtu", name, mtu: d.mtu } as const] : []),
@@ -32,7 +32,7 @@ export function planNetworkCreate(d: NetworkDesired, caps: TcCapabilities = LIBV
     // Routes after the bridge is up (docs/libvirt-behaviour.md §6.2 step 12); all of them in this one script.
     ...planRoutes({ bridge: name, desired: d.routes, managed: [], observed: [] }).additions,
     // Network-wide QoS last (docs/libvirt-behaviour.md §6.2 step 15), hierarchical so guests' floors can go under it.
-    ...planBandwidthSet(name, d.bandwidth, true, caps),
+    ...planBandwidthSet(name, d.bandwidth, true, caps, d.alias, observed),
   ];
 }
 
@@ -47,7 +47,7 @@ export function planNetworkBandwidth(d: NetworkDesired, tc: ObservedDeviceTc): O
     return planNetworkRateChange(d.name, d.bandwidth, floors, tc);
   }
   if (!d.bandwidth?.inbound && !d.bandwidth?.outbound) return planBandwidthClear(d.name, tc, true);
-  return planBandwidthSet(d.name, d.bandwidth, true, tc.caps, tc);
+  return planBandwidthSet(d.name, d.bandwidth, true, tc.caps, d.alias, tc);
 }
 
 /** libvirt's stop order: down, then delete (which takes addresses and routes with the bridge). */
@@ -60,18 +60,20 @@ export interface NetworkPrevious {
   /** Whether they set an MTU, so removing `mtu` returns the bridge to the kernel default. */
   mtuManaged: boolean;
   routes: DesiredRoute[];
+  /** State from before owner markers: the legacy alias and `proto static` routes are virtnet's. */
+  legacy?: boolean;
 }
 
 /** In-place update: only what differs from the observed bridge and its routes, never taking the bridge down. */
 export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes: readonly ObservedRoute[], previous: NetworkPrevious, tc?: ObservedDeviceTc): Operation[] {
   const name = d.name;
   const steps: Operation[] = [];
-  if (link.alias !== OWNER_ALIAS) steps.push({ op: "linkSetAlias", name, alias: OWNER_ALIAS, from: link.alias ?? "" });
+  if (link.alias !== d.alias) steps.push({ op: "linkSetAlias", name, alias: d.alias, from: link.alias ?? "" });
   if (link.mac !== undefined && link.mac !== d.mac) steps.push({ op: "linkSetAddress", name, mac: d.mac, from: link.mac });
   const mtu = d.mtu ?? (previous.mtuManaged ? DEFAULT_MTU : undefined);
   if (mtu !== undefined && mtu !== link.mtu) steps.push({ op: "linkSetMtu", name, mtu, from: link.mtu });
   steps.push(...stpSteps(d, link));
-  const routeSteps = planRoutes({ bridge: name, desired: d.routes, managed: previous.routes, observed: routes });
+  const routeSteps = planRoutes({ bridge: name, desired: d.routes, managed: previous.routes, observed: routes, legacy: previous.legacy });
   steps.push(...routeSteps.removals);
   steps.push(...addressSteps(d, link));
   const vlanFiltering = d.macTableManager === "libvirt";

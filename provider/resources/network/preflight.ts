@@ -10,7 +10,7 @@ import type { NetworkDesired } from "./model";
  * already routes ("Network is already in use by interface I"), and inline routes whose destination the host
  * already routes. `managedRoutes` are the routes the previous inputs put on this bridge.
  */
-export function networkPreflightProblems(d: NetworkDesired, snapshot: HostSnapshot, managedRoutes: readonly DesiredRoute[]): string[] {
+export function networkPreflightProblems(d: NetworkDesired, snapshot: HostSnapshot, managedRoutes: readonly DesiredRoute[], legacy = false): string[] {
   const problems: string[] = [];
   d.ips.forEach((ip, i) => {
     const subnet = { family: ip.family, address: networkAddress(ip.address, ip.prefix), prefix: ip.prefix };
@@ -20,6 +20,6 @@ export function networkPreflightProblems(d: NetworkDesired, snapshot: HostSnapsh
     }
   });
   const index = (r: DesiredRoute) => d.routes.indexOf(r);
-  problems.push(...routeCollisions({ bridge: d.name, desired: d.routes, managed: managedRoutes, observed: snapshot.routes }, (r) => `routes[${index(r)}]`));
+  problems.push(...routeCollisions({ bridge: d.name, desired: d.routes, managed: managedRoutes, observed: snapshot.routes, legacy }, (r) => `routes[${index(r)}]`));
   return problems;
 }

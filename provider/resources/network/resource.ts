@@ -2,7 +2,7 @@
 // needs it: naming, observation, plan and outputs. Everything shared lives in ../lifecycle.ts.
 import type { Host } from "../../host/host";
 import type { HostSnapshot } from "../../host/snapshot";
-import { OWNER_ALIAS } from "../../net/owner-alias";
+import { claimable, isVirtnetAlias } from "../../net/owner-alias";
 import { stripUndefined } from "../../strip-undefined";
 import { observeDeviceTc, type DeviceTcView } from "../bandwidth/observe-device";
 import { planIfbCleanup } from "../bandwidth/plan";
@@ -40,7 +40,7 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
   // State written before inline routes existed has none.
   load: (props) => ({ routes: [], ...props }) as unknown as NetworkOutputs,
   intended: intendedNetwork,
-  naming: { wanted: (n) => n.bridge.name ?? DEFAULT_BRIDGE_TEMPLATE, maxId: MAX_BRIDGE_ID, noun: "bridge" },
+  naming: { wanted: (n) => n.bridge.name ?? DEFAULT_BRIDGE_TEMPLATE, owner: (n) => n.owner, adopt: (n) => n.adopt === true, maxId: MAX_BRIDGE_ID, noun: "bridge" },
   nameOf: (o) => o.bridge.name,
   id: (host, _n, name) => networkId(host, name),
   recorded: recordedNetwork,
@@ -48,27 +48,43 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
   observe: async (c) => (c.desired ? observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`) : undefined),
 
   plan({ host, snapshot, name, desired, previous, extra: tc }) {
-    const link = bridgeOf(snapshot, name, host);
+    const link = ownBridge(snapshot, name, host, desired ?? previous!, previous);
     if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planNetworkDelete(name), ...planIfbCleanup(snapshot, name)] : [];
+    const foreign = snapshot.link(name);
+    if (!link && foreign) {
+      throw new Error(`bridge ${name} on ${host.label} is no longer virtnet's (its marker is '${foreign.alias ?? ""}'): someone else made an interface of that name; virtnet will not change it. Remove it, or set adopt: true`);
+    }
     const d = networkDesired(recordedNetwork(desired, name));
+    const legacy = isLegacy(previous);
     const managedRoutes = link && previous ? previous.routes.map(desiredRoute) : [];
     // The rules preview had to defer (addresses that were unknown), then the checks that need the host.
-    const problems = [...networkRuleFailures(desired).map((f) => `${f.property}: ${f.reason}`), ...networkPreflightProblems(d, snapshot, managedRoutes)];
+    const problems = [...networkRuleFailures(desired).map((f) => `${f.property}: ${f.reason}`), ...networkPreflightProblems(d, snapshot, managedRoutes, legacy)];
     if (problems.length > 0) throw new Error(`bridge ${name} on ${host.label}: ${problems.join("; ")}`);
     // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
-    if (!link || !previous) return planNetworkCreate(d, tc?.caps);
-    return planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes }, tc);
+    if (!link || !previous) return planNetworkCreate(d, tc?.caps, tc);
+    return planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes, legacy }, tc);
   },
 
-  outputs({ host, snapshot, name, desired, extra: tc }) {
-    const link = bridgeOf(snapshot, name, host);
-    return link ? stripUndefined(outputsFromObservation(recordedNetwork(desired, name), link, snapshot.routes, tc)) : undefined;
+  outputs({ host, snapshot, name, desired, previous, extra: tc }) {
+    // Someone else's interface under the name is not the network: it reads as gone, and is never changed.
+    const link = ownBridge(snapshot, name, host, desired, previous);
+    return link ? stripUndefined(outputsFromObservation(recordedNetwork(desired, name), link, snapshot.routes, tc, isLegacy(previous))) : undefined;
   },
 };
 
+/** State written before owner markers (schema 1): its bridge carries "virtnet" and its routes `proto static`. */
+const isLegacy = (o: NetworkOutputs | undefined) => (o?.schemaVersion ?? NETWORK_SCHEMA_VERSION) < 2;
+
+/** The bridge under the name when it is this network's to manage (docs/architecture.md §4, ownership). */
+function ownBridge(snapshot: HostSnapshot, name: string, host: Host, n: { owner?: string; adopt?: boolean }, previous: NetworkOutputs | undefined) {
+  const link = bridgeOf(snapshot, name, host);
+  const adopt = n.adopt === true || previous?.adopt === true;
+  return link && claimable(link.alias, n.owner, { legacy: isLegacy(previous), adopt }) ? link : undefined;
+}
+
 /** Guests of this deployment are deleted first (they depend on the network); any left belong to someone else. */
 function refuseForeignGuests(snapshot: HostSnapshot, bridge: string, host: Host): [] {
-  const guests = [...snapshot.links.values()].filter((l) => l.master === bridge && l.kind === "tun" && l.alias === OWNER_ALIAS).map((l) => l.name);
+  const guests = [...snapshot.links.values()].filter((l) => l.master === bridge && l.kind === "tun" && isVirtnetAlias(l.alias)).map((l) => l.name);
   if (guests.length > 0) {
     throw new Error(`bridge ${bridge} on ${host.label} still has guest interfaces that virtnet manages elsewhere (another stack or program): ${guests.join(", ")}. Delete or move them first`);
   }

@@ -55,6 +55,10 @@ export const networkArgsSchema = z
     ).optional(),
     ips: unknownOr(z.array(ipSchema)).default([]),
     routes: unknownOr(z.array(routeSchema)).default([]),
+    /** The owning resource (project/stack/name), set by the SDK: the bridge's marker names it. Never diffed. */
+    owner: z.string().optional(),
+    /** Take over an existing bridge of this name that no virtnet resource marks (adoption). */
+    adopt: unknownOr(z.boolean({ error: "must be true or false" })).optional(),
     /** Network-wide QoS on the bridge (docs/libvirt-behaviour.md §5.4); a floor is not allowed here. */
     bandwidth: unknownOr(bandwidthSchema).optional(),
   })

@@ -3,6 +3,7 @@ import { effectivePrefix, networkAddress, normalizeAddress, type IpFamily } from
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import type { RouteInputs } from "./schema";
 import type { Known } from "../../known";
+import { ROUTE_PROTOCOL } from "../../net/owner-alias";
 
 export interface DesiredRoute {
   family: IpFamily;
@@ -37,10 +38,17 @@ export function sameDestination(a: { family: IpFamily; address: string; prefix: 
   return a.family === b.family && a.prefix === b.prefix && networkAddress(a.address, a.prefix) === networkAddress(b.address, b.prefix);
 }
 
+/** virtnet's own routes carry its protocol number; state from before it may have written `proto static`. */
+export function isVirtnetRoute(o: ObservedRoute, legacy = false): boolean {
+  return o.protocol === String(ROUTE_PROTOCOL) || (legacy && o.protocol === "static");
+}
+
 /** A route as `ip route` prints it, to name an existing route in an error. */
 export function describeObservedRoute(r: ObservedRoute): string {
   const dst = r.prefix === 0 ? "default" : `${r.address}/${r.prefix}`;
-  return [dst, r.gateway && `via ${r.gateway}`, `dev ${r.dev}`, r.protocol && `proto ${r.protocol}`, `metric ${r.metric}`].filter(Boolean).join(" ");
+  const type = r.type !== "unicast" ? r.type : undefined;
+  const via = r.nexthops ? `${r.nexthops} nexthops` : r.gateway && `via ${r.gateway}`;
+  return [type, dst, via, r.dev && `dev ${r.dev}`, r.protocol && `proto ${r.protocol}`, `metric ${r.metric}`].filter(Boolean).join(" ");
 }
 
 /** A desired route in the user's form when the kernel agrees with it, else as observed (preserve intent). */

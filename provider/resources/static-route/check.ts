@@ -9,7 +9,7 @@ import { stripUndefined } from "../../strip-undefined";
 import { desiredIp } from "../network/model";
 import { ipProblem } from "../network/rules";
 import type { IpInputs } from "../network/schema";
-import { desiredRoute, destinationText, sameDestination } from "../route/model";
+import { desiredRoute, destinationText, routeKey, sameDestination } from "../route/model";
 import { routeProblem, unreachableGateway } from "../route/rules";
 import type { RouteInputs } from "../route/schema";
 import { staticRouteArgsSchema, type StaticRouteInputs } from "./schema";
@@ -25,6 +25,16 @@ export function routeAgainstNetworkFailures(r: RouteInputs, ips: IpInputs[], pre
   return unreachable ? [{ property: `${prefix}gateway`, reason: unreachable }] : [];
 }
 
+/** One kernel route cannot belong to two resources: a StaticRoute may not repeat its Network's inline route. */
+function inlineDuplicate(n: StaticRouteInputs): CheckFailure | undefined {
+  const known = { address: n.address, prefix: n.prefix, netmask: n.netmask, family: n.family, gateway: n.gateway, metric: n.metric };
+  if (!isKnown(known) || n.networkRoutes === undefined || isUnknown(n.networkRoutes)) return undefined;
+  const mine = desiredRoute(known);
+  const i = n.networkRoutes.findIndex((r) => isKnown(r) && routeProblem(r) === undefined && routeKey(desiredRoute(r)) === routeKey(mine));
+  if (i < 0) return undefined;
+  return { property: "address", reason: `its Network's routes[${i}] already routes ${destinationText(mine)} with metric ${mine.metric}; a route has one owner: remove one of them` };
+}
+
 export function staticRouteRuleFailures(n: StaticRouteInputs): CheckFailure[] {
   if (!isUnknown(n.bridge)) {
     const problem = interfaceNameProblem(n.bridge);
@@ -32,6 +42,8 @@ export function staticRouteRuleFailures(n: StaticRouteInputs): CheckFailure[] {
   }
   const problem = routeProblem(n);
   if (problem) return [{ property: problem.field, reason: problem.reason }];
+  const duplicate = inlineDuplicate(n);
+  if (duplicate) return [duplicate];
   if (n.networkIps === undefined || isUnknown(n.networkIps)) return [];
   return routeAgainstNetworkFailures(n, n.networkIps, "");
 }

@@ -6,7 +6,7 @@ import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import type { Known } from "../../known";
 import { stripUndefined } from "../../strip-undefined";
 import { lifecycle, type ResourceType } from "../lifecycle";
-import { desiredRoute, destinationText, routeOutputs, sameDestination } from "../route/model";
+import { desiredRoute, destinationText, isVirtnetRoute, routeOutputs, sameDestination } from "../route/model";
 import { allRouteSteps, planRoutes, routeCollisions } from "../route/plan";
 import { checkStaticRoute, routeAgainstNetworkFailures, staticRouteRuleFailures } from "./check";
 import { staticRoutePolicy } from "./diff";
@@ -23,25 +23,31 @@ function label(r: Route, host: Host): string {
   return `route to ${destinationText(desiredRoute(r))} via ${r.gateway} on ${r.bridge} (${host.label})`;
 }
 
-/** The route this resource manages, as observed: same bridge and destination, preferring the managed metric. */
-function observedRoute(snapshot: HostSnapshot, r: Route): ObservedRoute | undefined {
+/** State written before virtnet's route protocol (schema 1): its route carries `proto static`. */
+const isLegacy = (o: StaticRouteOutputs | undefined) => (o?.schemaVersion ?? STATIC_ROUTE_SCHEMA_VERSION) < 2;
+
+/**
+ * The route this resource manages, as observed: virtnet's, on the bridge, to the destination, preferring the managed
+ * metric. Someone else's route there is not it: the resource reads as gone.
+ */
+function observedRoute(snapshot: HostSnapshot, r: Route, legacy: boolean): ObservedRoute | undefined {
   const d = desiredRoute(r);
-  const candidates = snapshot.routesOn(r.bridge).filter((o) => sameDestination(o, d) && o.gateway !== undefined);
-  return candidates.find((o) => o.metric === d.metric) ?? candidates.find((o) => o.protocol === "static");
+  const candidates = snapshot.routesOn(r.bridge).filter((o) => sameDestination(o, d) && o.gateway !== undefined && isVirtnetRoute(o, legacy));
+  return candidates.find((o) => o.metric === d.metric) ?? candidates[0];
 }
 
 /**
  * Checks that need the host, before anything changes: the bridge exists, the gateway is reachable through the
  * bridge's addresses (when preview could not know them), and no other route has the destination.
  */
-function preflight(n: Route, snapshot: HostSnapshot, host: Host, managed: Route | undefined): void {
+function preflight(n: Route, snapshot: HostSnapshot, host: Host, managed: StaticRouteOutputs | undefined): void {
   const link = snapshot.link(n.bridge);
   if (!link) throw new Error(`${label(n, host)}: bridge ${n.bridge} does not exist on ${host.label}; create its network first`);
   const ips = n.networkIps ?? link.addresses.filter((a) => a.scope !== "link").map((a) => ({ address: a.address, prefix: a.prefix, family: a.family }));
   const problems = [
     ...staticRouteRuleFailures(n).map((f) => `${f.property}: ${f.reason}`),
     ...routeAgainstNetworkFailures(n, ips, "").map((f) => `${f.property}: ${f.reason}`),
-    ...routeCollisions({ bridge: n.bridge, desired: [desiredRoute(n)], managed: managed ? [desiredRoute(managed)] : [], observed: snapshot.routes }, () => "the route"),
+    ...routeCollisions({ bridge: n.bridge, desired: [desiredRoute(n)], managed: managed ? [desiredRoute(managed)] : [], observed: snapshot.routes, legacy: isLegacy(managed) }, () => "the route"),
   ];
   if (problems.length > 0) throw new Error(`${label(n, host)}: ${[...new Set(problems)].join("; ")}`);
 }
@@ -63,12 +69,12 @@ export const staticRouteType: ResourceType<StaticRouteInputs, StaticRouteOutputs
     if (desired) preflight(desired, snapshot, host, previous);
     const managed = previous ? [desiredRoute(previous)] : [];
     const bridge = desired?.bridge ?? previous!.bridge;
-    return allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes }));
+    return allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes, legacy: isLegacy(previous) }));
   },
 
-  outputs({ snapshot, desired }) {
+  outputs({ snapshot, desired, previous }) {
     // The route, or the bridge it went through, was removed: the resource is gone.
-    const observed = observedRoute(snapshot, desired);
+    const observed = observedRoute(snapshot, desired, isLegacy(previous));
     return observed ? recorded(routeOutputs(desired, observed)) : undefined;
   },
 };

@@ -4,7 +4,7 @@ import { connectionSchema } from "../../connection/connection";
 import type { Known } from "../../known";
 import { unknownOr } from "../../schema/unknown-or";
 import { ipSchema } from "../network/schema";
-import { routeFields } from "../route/schema";
+import { routeFields, routeSchema } from "../route/schema";
 
 export const staticRouteArgsSchema = z
   .object({
@@ -13,13 +13,16 @@ export const staticRouteArgsSchema = z
     bridge: unknownOr(z.string({ error: "is required (the bridge name, or pass a Network as network)" })),
     /** The Network's addresses, for gateway reachability at preview; absent for a bridge virtnet does not manage. */
     networkIps: unknownOr(z.array(ipSchema)).optional(),
+    /** The Network's inline routes: a StaticRoute may not duplicate one (a route has one owner). Only checked. */
+    networkRoutes: unknownOr(z.array(routeSchema)).optional(),
     ...routeFields,
   })
   .strict();
 
 export type StaticRouteInputs = z.output<typeof staticRouteArgsSchema>;
 
-export const STATIC_ROUTE_SCHEMA_VERSION = 1;
+/** 2: the route carries virtnet's protocol; 1 wrote `proto static`. */
+export const STATIC_ROUTE_SCHEMA_VERSION = 2;
 
 /** Recorded state: every value known. */
 export type StaticRouteOutputs = Known<StaticRouteInputs> & { schemaVersion: number };

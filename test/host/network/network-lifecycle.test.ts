@@ -162,7 +162,7 @@ describe("Network ownership and naming", () => {
     t.sb.execInNamespace(["ip", "link", "add", "foreign0", "type", "bridge"]);
     const before = JSON.stringify(t.sb.ipJson(["-d", "link", "show", "dev", "foreign0"]));
     const inputs = await checked({ connection: sandboxConnection(t.sb), bridge: { name: "foreign0" }, mtu: 9000 });
-    await expect(network.create(inputs)).rejects.toThrow(/foreign0 already exists on .* not created by virtnet.*pulumi import/);
+    await expect(network.create(inputs)).rejects.toThrow(/foreign0 already exists on .* not created by virtnet.*adopt: true/);
     expect(JSON.stringify(t.sb.ipJson(["-d", "link", "show", "dev", "foreign0"]))).toBe(before);
     t.sb.execInNamespace(["ip", "link", "del", "foreign0"]);
   });

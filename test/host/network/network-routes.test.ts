@@ -14,7 +14,7 @@ async function checked(news: Props, olds: Props = {}): Promise<Props> {
 }
 
 function routes(family: "-4" | "-6", dev: string): string[] {
-  return (t.sb.ipJson([family, "route", "show", "dev", dev, "proto", "static"]) as Array<{ dst: string; gateway: string; metric?: number }>).map(
+  return (t.sb.ipJson([family, "route", "show", "dev", dev, "proto", "241"]) as Array<{ dst: string; gateway: string; metric?: number }>).map(
     (r) => `${r.dst} via ${r.gateway} metric ${r.metric ?? 0}`,
   );
 }
@@ -29,7 +29,7 @@ describe("Network with inline routes on a sandbox host", () => {
   let outs: Props;
   let inputs: Props;
 
-  it("adds IPv4 and IPv6 routes with proto static and metric after the bridge is up", async () => {
+  it("adds IPv4 and IPv6 routes with virtnet's proto 241 and metric after the bridge is up", async () => {
     inputs = await checked({
       connection: sandboxConnection(t.sb),
       bridge: { name: "virbr1" },
@@ -59,7 +59,7 @@ describe("Network with inline routes on a sandbox host", () => {
   });
 
   it("reads a route changed by hand as drift and puts it back", async () => {
-    t.sb.execInNamespace(["ip", "route", "replace", "192.168.222.0/24", "via", "192.168.122.99", "dev", "virbr1", "proto", "static", "metric", "3"]);
+    t.sb.execInNamespace(["ip", "route", "replace", "192.168.222.0/24", "via", "192.168.122.99", "dev", "virbr1", "proto", "241", "metric", "3"]);
     const refreshed = await network.read(id, outs);
     expect(refreshed.props.routes).toEqual([expect.objectContaining({ gateway: "192.168.122.99", metric: 3 })]);
     await network.update(id, refreshed.props, inputs);

@@ -13,6 +13,6 @@ if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr
 ip addr add 192.168.100.1/24 broadcast 192.168.100.255 dev virbr10 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 8 $s; undo 8; exit 1; }
 ip -6 addr add 2001:db8:ac10:fd01::1/64 dev virbr10 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 9 $s; undo 9; exit 1; }
 ip link set dev virbr10 up || { s=$?; printf '%s %d %d\n' @@virtnet-failed 10 $s; undo 10; exit 1; }
-ip route add 192.168.222.0/24 via 192.168.100.10 dev virbr10 proto static metric 1 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 11 $s; undo 11; exit 1; }
-ip -6 route add 2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr10 proto static metric 2 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 12 $s; undo 12; exit 1; }
+ip route add 192.168.222.0/24 via 192.168.100.10 dev virbr10 proto 241 metric 1 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 11 $s; undo 11; exit 1; }
+ip -6 route add 2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr10 proto 241 metric 2 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 12 $s; undo 12; exit 1; }
 printf '%s\n' @@virtnet-applied

@@ -25,9 +25,17 @@ describe("parseIpRoute (captured from iproute2 6.1)", () => {
   it("reads IPv6 routes with canonical addresses", () => {
     expect(v6).toContainEqual(expect.objectContaining({ address: "2001:db8:ac10:fc00::", prefix: 64, gateway: "2001:db8:ac10:fd01::1:24", metric: 1 }));
   });
-  it("skips multipath routes, which have no single device", () => {
-    const json = JSON.stringify([{ dst: "10.0.0.0/8", nexthops: [{ gateway: "1.1.1.1", dev: "a" }], flags: [] }]);
-    expect(parseIpRoute(json, "ipv4")).toEqual([]);
+  it("keeps multipath, blackhole and unreachable routes, with no device, so that collisions see them", () => {
+    const json = JSON.stringify([
+      { dst: "10.0.0.0/8", nexthops: [{ gateway: "1.1.1.1", dev: "a" }, { gateway: "1.1.1.2", dev: "b" }], flags: [] },
+      { type: "blackhole", dst: "10.9.0.0/16", protocol: "boot", flags: [] },
+      { type: "unreachable", dst: "10.6.0.0/16", protocol: "boot", flags: [] },
+    ]);
+    expect(parseIpRoute(json, "ipv4")).toEqual([
+      { family: "ipv4", address: "10.0.0.0", prefix: 8, gateway: undefined, dev: "", protocol: undefined, metric: 0, type: "unicast", nexthops: 2 },
+      { family: "ipv4", address: "10.9.0.0", prefix: 16, gateway: undefined, dev: "", protocol: "boot", metric: 0, type: "blackhole" },
+      { family: "ipv4", address: "10.6.0.0", prefix: 16, gateway: undefined, dev: "", protocol: "boot", metric: 0, type: "unreachable" },
+    ]);
   });
   it("accepts empty output (no IPv6 on the host) and refuses other shapes", () => {
     expect(parseIpRoute("", "ipv6")).toEqual([]);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { ObservedLink } from "../../../../provider/iproute2/parse-ip-addr";
-import { outputsFromObservation, type NetworkOutputs } from "../../../../provider/resources/network/model";
+import { NETWORK_SCHEMA_VERSION, outputsFromObservation, type NetworkOutputs } from "../../../../provider/resources/network/model";
 import { connection } from "./network-fixtures";
 import { OBSERVED_BRIDGE } from "../../fixtures/observed-bridge";
 
 const previous: NetworkOutputs = {
-  schemaVersion: 1,
+  schemaVersion: NETWORK_SCHEMA_VERSION,
   connection: { ...connection, port: 22, user: "root", insecureIgnoreHostKey: false, sudo: false },
   bridge: { name: "virbr10", stp: true, delay: 0 },
   mac: "52:54:00:12:34:56",

@@ -7,6 +7,7 @@ import { inverseOf, rollbackInverses } from "../../../../provider/plan/inverse";
 
 const desired: NetworkDesired = {
   name: "virbr10",
+  alias: "virtnet",
   mac: "52:54:00:12:34:56",
   mtu: 9000,
   stp: true,
@@ -47,7 +48,7 @@ describe("Network planner", () => {
   it("orders a routed update: old destinations out, addresses, new routes, superseded metrics last", () => {
     const oldRoute = { family: "ipv4" as const, address: "10.1.0.0", prefix: 16, gateway: "192.168.100.10", metric: 1 };
     const keptRoute = { family: "ipv4" as const, address: "10.2.0.0", prefix: 16, gateway: "192.168.100.10", metric: 1 };
-    const seenRoute = (r: typeof oldRoute) => ({ ...r, dev: "virbr10", protocol: "static", type: "unicast" });
+    const seenRoute = (r: typeof oldRoute) => ({ ...r, dev: "virbr10", protocol: "241", type: "unicast" });
     const next: NetworkDesired = {
       ...desired,
       ips: [...desired.ips, { family: "ipv4", address: "172.20.0.1", prefix: 16 }],

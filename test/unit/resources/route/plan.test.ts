@@ -8,15 +8,15 @@ import { allRouteSteps, planRoutes, routeCollisions } from "../../../../provider
 const r1: DesiredRoute = { family: "ipv4", address: "192.168.222.0", prefix: 24, gateway: "192.168.122.10", metric: 1 };
 const r6: DesiredRoute = { family: "ipv6", address: "2001:db8:ac10:fc00::", prefix: 64, gateway: "2001:db8:ac10:fd01::1:24", metric: 1 };
 const dflt: DesiredRoute = { family: "ipv4", address: "0.0.0.0", prefix: 0, gateway: "192.168.122.1", metric: 1 };
-const seen = (r: DesiredRoute, extra: Partial<ObservedRoute> = {}): ObservedRoute => ({ ...r, dev: "virbr1", protocol: "static", type: "unicast", ...extra });
+const seen = (r: DesiredRoute, extra: Partial<ObservedRoute> = {}): ObservedRoute => ({ ...r, dev: "virbr1", protocol: "241", type: "unicast", ...extra });
 const argv = (steps: ReturnType<typeof allRouteSteps>) => steps.map((s) => renderOperation(s).argv.join(" "));
 
-describe("route rendering (docs/architecture.md §4: proto static, metric always given)", () => {
+describe("route rendering (docs/architecture.md §4: virtnet's proto 241, metric always given)", () => {
   it("renders libvirt's dhcp6host-routed-network routes and the default route", () => {
     expect(argv(planRoutes({ bridge: "virbr1", desired: [r1, r6, dflt], managed: [], observed: [] }).additions)).toEqual([
-      "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 1",
-      "ip -6 route add 2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr1 proto static metric 1",
-      "ip route add default via 192.168.122.1 dev virbr1 proto static metric 1",
+      "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto 241 metric 1",
+      "ip -6 route add 2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr1 proto 241 metric 1",
+      "ip route add default via 192.168.122.1 dev virbr1 proto 241 metric 1",
     ]);
   });
 });
@@ -28,25 +28,25 @@ describe("route planner", () => {
   it("changes a gateway atomically with ip route replace", () => {
     const moved = { ...r1, gateway: "192.168.122.20" };
     expect(argv(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [moved], managed: [r1], observed: [seen(r1)] })))).toEqual([
-      "ip route replace 192.168.222.0/24 via 192.168.122.20 dev virbr1 proto static metric 1",
+      "ip route replace 192.168.222.0/24 via 192.168.122.20 dev virbr1 proto 241 metric 1",
     ]);
   });
   it("changes a metric by adding the new route before deleting the old one", () => {
     const plan = planRoutes({ bridge: "virbr1", desired: [{ ...r1, metric: 7 }], managed: [r1], observed: [seen(r1)] });
     expect(argv(allRouteSteps(plan))).toEqual([
-      "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 7",
-      "ip route del 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 1",
+      "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto 241 metric 7",
+      "ip route del 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto 241 metric 1",
     ]);
     expect(plan.superseded).toHaveLength(1);
   });
   it("removes a route no longer wanted early, before address changes, and only if it is still there", () => {
     expect(argv(planRoutes({ bridge: "virbr1", desired: [], managed: [r1, r6], observed: [seen(r1)] }).removals)).toEqual([
-      "ip route del 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 1",
+      "ip route del 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto 241 metric 1",
     ]);
   });
   it("re-adds a route deleted by hand (drift)", () => {
     expect(argv(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r1], managed: [r1], observed: [] })))).toEqual([
-      "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto static metric 1",
+      "ip route add 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto 241 metric 1",
     ]);
   });
   it("leaves routes it does not manage alone", () => {
@@ -62,7 +62,7 @@ describe("route planner", () => {
 describe("route collisions (docs/libvirt-behaviour.md §2.3, reported instead of skipped)", () => {
   const label = () => "routes[0]";
   it("names the host's existing route to the same destination, on any device or metric", () => {
-    const existing = seen({ ...r1, gateway: "10.0.0.1" }, { dev: "eth0", metric: 100 });
+    const existing = seen({ ...r1, gateway: "10.0.0.1" }, { dev: "eth0", metric: 100, protocol: "static" });
     expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [existing] }, label)).toEqual([
       "routes[0] to 192.168.222.0/24 collides with the host's existing route '192.168.222.0/24 via 10.0.0.1 dev eth0 proto static metric 100'; remove that route or choose another destination",
     ]);
@@ -81,5 +81,28 @@ describe("route collisions (docs/libvirt-behaviour.md §2.3, reported instead of
   it("does not compare families", () => {
     const v6default: ObservedRoute = { family: "ipv6", address: "::", prefix: 0, gateway: "fe80::1", dev: "eth0", protocol: "ra", metric: 1024, type: "unicast" };
     expect(routeCollisions({ bridge: "virbr1", desired: [dflt], managed: [], observed: [v6default] }, label)).toEqual([]);
+  });
+});
+
+describe("route ownership (docs/architecture.md §4: virtnet's routes carry proto 241)", () => {
+  const label = () => "routes[0]";
+  it("refuses a destination a blackhole at metric 0 takes, naming it", () => {
+    const blackhole: ObservedRoute = { family: "ipv4", address: "192.168.222.0", prefix: 24, dev: "", protocol: "boot", metric: 0, type: "blackhole" };
+    expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [blackhole] }, label)[0]).toMatch(/'blackhole 192.168.222.0\/24 proto boot metric 0'/);
+  });
+  it("never rewrites or deletes an administrator's route of the same destination and metric on the bridge", () => {
+    const admin = seen({ ...r1, gateway: "192.168.122.99" }, { protocol: "static" });
+    expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [r1], observed: [admin] }, label)[0]).toMatch(/collides with the host's existing route '192.168.222.0\/24 via 192.168.122.99 dev virbr1 proto static metric 1'/);
+    expect(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [], managed: [r1], observed: [admin] }))).toEqual([]);
+  });
+  it("takes state from before the protocol existed as virtnet's, and re-marks its routes in place", () => {
+    const legacy = seen(r1, { protocol: "static" });
+    expect(argv(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r1], managed: [r1], observed: [legacy], legacy: true })))).toEqual([
+      "ip route replace 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto 241 metric 1",
+    ]);
+  });
+  it("converges the exact route an interrupted create left, and refuses one with another gateway", () => {
+    expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [seen(r1)] }, label)).toEqual([]);
+    expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [seen({ ...r1, gateway: "192.168.122.77" })] }, label)).toHaveLength(1);
   });
 });
