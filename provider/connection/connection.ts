@@ -9,9 +9,9 @@ const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
 
 export const connectionSchema = z
   .object({
-    host: unknownOr(z.string().regex(HOST, "must be a host name or an IP address")),
+    host: unknownOr(z.string().max(253, "must be at most 253 characters (a DNS name)").regex(HOST, "must be a host name or an IP address")),
     port: unknownOr(z.number().int().min(1).max(65535)).default(22),
-    user: unknownOr(z.string().regex(USER, "must be a Unix user name")).default("root"),
+    user: unknownOr(z.string().max(32, "must be at most 32 characters (a Unix user name)").regex(USER, "must be a Unix user name")).default("root"),
     privateKey: unknownOr(z.string().min(1)).optional(),
     passphrase: unknownOr(z.string()).optional(),
     password: unknownOr(z.string()).optional(),

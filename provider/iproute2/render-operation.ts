@@ -12,7 +12,8 @@ export type { RenderedCommand } from "./rendered-command";
 export function renderOperation(o: Operation): RenderedCommand {
   switch (o.op) {
     case "linkAddBridge":
-      return { argv: ["ip", "link", "add", o.name, "address", o.mac, "type", "bridge"] };
+      // `name` first: a bridge called 'dev', 'type' or 'help' would otherwise be read as a keyword.
+      return { argv: ["ip", "link", "add", "name", o.name, "address", o.mac, "type", "bridge"] };
     case "linkDel":
       return { argv: ["ip", "link", "del", "dev", o.name] };
     case "linkSetUp":
@@ -61,7 +62,7 @@ export function renderOperation(o: Operation): RenderedCommand {
     case "fileRemove":
       return renderFileOperation(o);
     case "ifbAdd":
-      return { argv: ["ip", "link", "add", o.name, "type", "ifb"] };
+      return { argv: ["ip", "link", "add", "name", o.name, "type", "ifb"] };
     case "tapAdd":
       // A persistent tap (docs/libvirt-behaviour.md §4.1): QEMU's taps live as long as its fd; virtnet's outlive the exec.
       return { argv: ["ip", "tuntap", "add", "dev", o.name, "mode", "tap"] };

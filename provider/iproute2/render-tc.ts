@@ -61,7 +61,8 @@ export function renderTcOperation(o: TcOperation): RenderedCommand {
     case "qdiscAdd":
       return qdiscAdd(o.dev, o.qdisc);
     case "qdiscDel":
-      return typeof o.target === "string" ? tcDel("qdisc", "del", "dev", o.dev, o.target) : tcDel("qdisc", "del", "dev", o.dev, "handle", o.target.handle);
+      if (typeof o.target === "string") return tcDel("qdisc", "del", "dev", o.dev, o.target);
+      return tcDel("qdisc", "del", "dev", o.dev, ...(o.target.parent ? ["parent", o.target.parent] : []), "handle", o.target.handle);
     case "classAdd":
       return tc("class", "add", "dev", o.dev, "parent", o.cls.parent, "classid", o.cls.classId, ...classParams(o.cls));
     case "classChange":

@@ -85,5 +85,6 @@ export function numberOrText(v: string | undefined): number | string | undefined
 }
 
 export function escapeAttr(v: string): string {
-  return v.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
+  // '>' too: text may not contain "]]>" literally.
+  return v.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/'/g, "&apos;").replace(/"/g, "&quot;");
 }

@@ -1,4 +1,5 @@
 // Linux interface names: the kernel's dev_valid_name() rules, narrowed to a charset that needs no shell quoting.
+import { shown } from "../schema/shown";
 
 /** IFNAMSIZ is 16 including the terminating NUL (docs/libvirt-behaviour.md §1.10). */
 export const MAX_INTERFACE_NAME_LENGTH = 15;
@@ -9,11 +10,13 @@ const SAFE_NAME = /^[A-Za-z0-9_.-]+$/;
 export function interfaceNameProblem(name: string): string | undefined {
   if (name.length === 0) return "must not be empty";
   if (!SAFE_NAME.test(name)) {
-    return `'${name}' may contain only letters, digits, '_', '.' and '-'`;
+    return `${shown(name)} may contain only letters, digits, '_', '.' and '-'`;
   }
   if (name === "." || name === "..") return `'${name}' is reserved by the kernel`;
+  // The kernel keeps these for its per-interface sysctl defaults (net.ipv4.conf.all, .default).
+  if (name === "all" || name === "default") return `'${name}' is reserved by the kernel (net.ipv4.conf.${name})`;
   if (name.length > MAX_INTERFACE_NAME_LENGTH) {
-    return `'${name}' is ${name.length} characters; Linux interface names are at most ${MAX_INTERFACE_NAME_LENGTH} (IFNAMSIZ)`;
+    return `${shown(name)} is ${name.length} characters; Linux interface names are at most ${MAX_INTERFACE_NAME_LENGTH} (IFNAMSIZ)`;
   }
   return undefined;
 }

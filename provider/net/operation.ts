@@ -50,7 +50,9 @@ export type Operation =
   | ({ op: "routeReplace"; name: string; fromGateway?: string } & RouteSpec)
   // Traffic control. Deletes of qdiscs, classes and filters are tolerant of absence, as libvirt's are (docs/libvirt-behaviour.md §5.1).
   | { op: "qdiscAdd"; dev: string; qdisc: QdiscSpec }
-  | { op: "qdiscDel"; dev: string; target: "root" | "ingress" | { handle: string }; restore?: Operation[] }
+  // A leaf qdisc is deleted by its parent class and handle; libvirt's Unplug names the handle alone, which the
+  // kernel refuses ("Classid cannot be zero"), and relies on the class delete that follows.
+  | { op: "qdiscDel"; dev: string; target: "root" | "ingress" | { handle: string; parent?: string }; restore?: Operation[] }
   | { op: "classAdd"; dev: string; cls: HtbClassSpec }
   | { op: "classChange"; dev: string; cls: HtbClassSpec; from?: HtbClassSpec }
   | { op: "classDel"; dev: string; classId: string; from?: HtbClassSpec }

@@ -20,7 +20,8 @@ export function renderApplyScript(ops: readonly Operation[], afterwards = ""): s
     // undo N: the inverses of operations 0..N-1, newest first, each inverse's own operations in their own order.
     lines.push("undo() {");
     for (const u of [...undoable].reverse()) {
-      const body = u.inverse.map((o) => renderLine(o, `|| printf '%s %d %d\\n' ${UNDO_FAILED_MARKER} ${u.i} $?`)).join("; ");
+      // An inverse undoes what this plan just did, so its failure is real even for a delete libvirt would ignore.
+      const body = u.inverse.map((o) => renderLine(o, `|| printf '%s %d %d\\n' ${UNDO_FAILED_MARKER} ${u.i} $?`, true)).join("; ");
       lines.push(`  if [ "$1" -gt ${u.i} ]; then ${body}; fi`);
     }
     lines.push("  :", "}");
@@ -33,9 +34,9 @@ export function renderApplyScript(ops: readonly Operation[], afterwards = ""): s
   return lines.join("\n") + "\n";
 }
 
-function renderLine(o: Operation, onFailure: string): string {
+function renderLine(o: Operation, onFailure: string, strict = false): string {
   const { argv, requiresPath, bestEffort } = renderOperation(o);
-  const command = `${quoteArgv(argv)} ${bestEffort ? "2>/dev/null || true" : onFailure}`;
+  const command = `${quoteArgv(argv)} ${bestEffort && !strict ? "2>/dev/null || true" : onFailure}`;
   return requiresPath ? `if [ -e ${quoteArg(requiresPath)} ]; then ${command}; fi` : command;
 }
 

@@ -76,10 +76,10 @@ export function inverseOf(o: Operation): Operation[] {
 }
 
 /** Deleting a qdisc by where it sits: the root and ingress by name, a leaf by its handle. */
-function qdiscTarget(q: QdiscSpec): "root" | "ingress" | { handle: string } {
+function qdiscTarget(q: QdiscSpec): "root" | "ingress" | { handle: string; parent: string } {
   if (q.kind === "ingress") return "ingress";
   if (q.kind === "htb") return "root";
-  return { handle: q.handle };
+  return { parent: q.parent, handle: q.handle };
 }
 
 /** The device an operation changes, if it changes one. */

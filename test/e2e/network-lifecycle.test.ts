@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_LAB, defineLab, type LabOptions } from "../../examples/sandbox/lab";
 import type { EngineResult, Program } from "./harness";
 import { useEngine } from "./use-engine";
+import { NETWORK_SCHEMA_VERSION } from "../../provider/resources/network/model";
 
 const t = useEngine();
 
@@ -57,7 +58,7 @@ describe("Network lifecycle through Pulumi's dynamic-provider plugin", () => {
     expect(addresses("virbr10")).toEqual(["192.168.100.1/24", "2001:db8:ac10:fd01::1/64"]);
     const s = labState();
     expect(s.id).toBe(`${t.sb.host}/virbr10`);
-    expect(s.outputs).toMatchObject({ bridge: { name: "virbr10", stp: true, delay: 0 }, mtu: 9000, schemaVersion: 1 });
+    expect(s.outputs).toMatchObject({ bridge: { name: "virbr10", stp: true, delay: 0 }, mtu: 9000, schemaVersion: NETWORK_SCHEMA_VERSION });
   });
 
   it("keeps the connection secret in state and credentials out of every other output and the plugin's log", async () => {

@@ -42,9 +42,11 @@ export function floorProblem(floor: number | undefined, network: Bandwidth | und
   const limit = floorLimit(network);
   if (limit === undefined) return `Invalid use of 'floor' on ${what}: its network has no inbound QoS set (give the Network bandwidth.inbound)`;
   const total = otherFloors + floor;
-  if (total > limit) {
-    const which = network?.inbound?.peak !== undefined ? "peak" : "average";
-    return `Cannot plug ${what} because new combined inbound floor=${total} would overcommit ${which}=${limit} on its network`;
+  const which = network?.inbound?.peak !== undefined ? "peak" : "average";
+  if (total > limit) return `Cannot plug ${what} because new combined inbound floor=${total} would overcommit ${which}=${limit} on its network`;
+  // libvirt accepts floors adding up to exactly the limit, then fails: class 1:2 would get rate 0, which tc refuses.
+  if (total === limit) {
+    return `Cannot plug ${what} because new combined inbound floor=${total} would leave nothing of ${which}=${limit} for the network's unguaranteed traffic; floors must add up to less than the network's ${which}`;
   }
   return undefined;
 }

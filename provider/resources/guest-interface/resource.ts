@@ -83,6 +83,9 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
     }
     const mtu = bridgeMtu(n, snapshot, host, name);
     const d = guestDesired(n, name);
+    // Two guests of one MAC on a bridge would steal each other's frames (and libvirt mode's fdb entry fails).
+    const twin = [...snapshot.links.values()].find((l) => l.name !== name && l.master === n.bridge && l.mac === d.tapMac);
+    if (twin) throw new Error(`guest interface ${name} on ${host.label}: mac ${d.guestMac} is already the guest MAC of ${twin.name} on ${n.bridge}; give each guest on a network its own MAC`);
     const rate = n.bandwidth?.inbound;
     // The network port (its floor) is plugged before the tap exists, as libvirt allocates the port first (docs/libvirt-behaviour.md §4.5).
     const floor = planFloor({

@@ -18,7 +18,7 @@ export const guestInterfaceArgsSchema = z
     /** The guest's MAC; the tap gets it with the first byte 0xFE (0xFA when the guest's is 0xFE). */
     mac: unknownOr(unicastMacSchema("guest")).optional(),
     /** Tap MTU in bytes; absent: the bridge's MTU at creation (docs/libvirt-behaviour.md §4.4). */
-    mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(68, "must be at least 68").max(65535, "must be at most 65535")).optional(),
+    mtu: unknownOr(z.number({ error: "must be a number of bytes" }).int("must be a whole number").min(68, "must be at least 68").max(65521, "must be at most 65521 (the kernel's largest tap MTU)")).optional(),
     isolated: unknownOr(z.boolean({ error: "must be true or false" })).default(false),
     /** libvirt's <bandwidth> of the interface: guest inbound shaped on the tap's egress, outbound on its ingress. */
     bandwidth: unknownOr(bandwidthSchema).optional(),

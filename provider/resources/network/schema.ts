@@ -38,7 +38,8 @@ export const networkArgsSchema = z
   .object({
     connection: unknownOr(connectionSchema),
     /** The network's name in its libvirt XML (libvirtXml output); nothing on the host depends on it. */
-    libvirtName: unknownOr(z.string().min(1)).optional(),
+    // XML cannot carry control characters (NUL among them), so neither can the libvirtXml output.
+    libvirtName: unknownOr(z.string().min(1).max(1024).regex(/^[^\x00-\x1f\x7f]*$/, "must not contain control characters (libvirt XML cannot carry them)")).optional(),
     bridge: unknownOr(bridgeSchema).default({ stp: true, delay: 0 }),
     mac: unknownOr(unicastMacSchema("bridge")).optional(),
     // libvirt: 0 or absent means "leave the kernel's MTU" (docs/libvirt-behaviour.md §1.4); the one place that says so.

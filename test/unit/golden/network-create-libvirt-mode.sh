@@ -2,7 +2,7 @@ undo() {
   if [ "$1" -gt 0 ]; then ip link del dev virbr10 || printf '%s %d %d\n' @@virtnet-undo-failed 0 $?; fi
   :
 }
-ip link add virbr10 address 52:54:00:12:34:56 type bridge || { s=$?; printf '%s %d %d\n' @@virtnet-failed 0 $s; undo 0; exit 1; }
+ip link add name virbr10 address 52:54:00:12:34:56 type bridge || { s=$?; printf '%s %d %d\n' @@virtnet-failed 0 $s; undo 0; exit 1; }
 ip link set dev virbr10 alias virtnet || { s=$?; printf '%s %d %d\n' @@virtnet-failed 1 $s; undo 1; exit 1; }
 ip link set dev virbr10 mtu 9000 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 2 $s; undo 2; exit 1; }
 ip link set dev virbr10 type bridge forward_delay 0 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 3 $s; undo 3; exit 1; }

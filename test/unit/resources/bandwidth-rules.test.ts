@@ -29,8 +29,11 @@ describe("floor admission (networkCheckBandwidth, docs/libvirt-behaviour.md §5.
   });
   it("needs a network with inbound QoS", () => expect(floorProblem(100, { outbound: { average: 5 } }, 0, "vnet0")).toMatch(/has no inbound QoS set/));
   it("refuses to overcommit, naming the total and the limit", () => {
-    expect(floorProblem(500, net, 1500, "vnet0")).toBeUndefined();
+    expect(floorProblem(499, net, 1500, "vnet0")).toBeUndefined();
     expect(floorProblem(501, net, 1500, "vnet0")).toBe("Cannot plug vnet0 because new combined inbound floor=2001 would overcommit peak=2000 on its network");
     expect(floorProblem(1001, { inbound: { average: 1000 } }, 0, "vnet0")).toMatch(/overcommit average=1000/);
+  });
+  it("refuses floors adding up to exactly the limit, which would give unguaranteed traffic rate 0 (tc refuses it)", () => {
+    expect(floorProblem(500, net, 1500, "vnet0")).toMatch(/floor=2000 would leave nothing of peak=2000 for the network's unguaranteed traffic/);
   });
 });
