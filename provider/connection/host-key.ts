@@ -30,22 +30,31 @@ export function verifyHostKey(c: Connection, keyBlob: Buffer): HostKeyVerdict {
   return { ok: false, reason: "no host key to verify against (connection.hostKey or connection.knownHosts)" };
 }
 
+/**
+ * As OpenSSH reads known_hosts: a matching @revoked line refuses the key wherever it stands (even after a plain line
+ * that accepts it), and a line with a marker OpenSSH does not know refuses the whole verification (fail closed).
+ */
 function matchKnownHosts(text: string, host: string, port: number, keyBlob: Buffer, presented: string): HostKeyVerdict {
   const names = port === 22 ? [host, `[${host}]:22`] : [`[${host}]:${port}`];
   let sawHost = false;
-  for (const raw of text.split(/\r?\n/)) {
+  let accepted = false;
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
     const fields = line.split(/\s+/);
     const marker = fields[0].startsWith("@") ? fields.shift() : undefined;
+    if (marker !== undefined && marker !== "@revoked" && marker !== "@cert-authority") {
+      return { ok: false, reason: `connection.knownHosts line ${index + 1} has the marker '${marker.slice(0, 32)}', which OpenSSH does not know (only @revoked and @cert-authority); fix or remove that line` };
+    }
     if (fields.length < 3 || marker === "@cert-authority") continue;
     const [patterns, , base64Key] = fields;
     if (!names.some((n) => hostPatternsMatch(patterns, n))) continue;
     sawHost = true;
     const matches = Buffer.from(base64Key, "base64").equals(keyBlob);
     if (matches && marker === "@revoked") return { ok: false, reason: `the host presented ${presented}, which connection.knownHosts marks @revoked` };
-    if (matches) return { ok: true };
+    if (matches) accepted = true;
   }
+  if (accepted) return { ok: true };
   return {
     ok: false,
     reason: sawHost

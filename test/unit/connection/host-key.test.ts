@@ -35,6 +35,14 @@ describe("host-key verification (fails closed)", () => {
     expect(verifyHostKey({ ...base, knownHosts: `198.18.*,!198.18.0.2 ssh-ed25519 ${b64}` }, key).ok).toBe(false);
     expect(verifyHostKey({ ...base, knownHosts: `@revoked 198.18.0.2 ssh-ed25519 ${b64}\n198.18.0.2 ssh-ed25519 ${b64}` }, key).ok).toBe(false);
   });
+  it("refuses a key @revoked anywhere in known_hosts, even after a plain line that accepts it (as OpenSSH)", () => {
+    expect(verifyHostKey({ ...base, knownHosts: `198.18.0.2 ssh-ed25519 ${b64}\n@revoked 198.18.0.2 ssh-ed25519 ${b64}` }, key)).toMatchObject({ ok: false, reason: expect.stringMatching(/@revoked/) });
+    expect(verifyHostKey({ ...base, knownHosts: `198.18.0.2 ssh-ed25519 ${b64}\n@revoked * ssh-ed25519 ${b64}` }, key).ok).toBe(false);
+  });
+  it("refuses known_hosts with a marker OpenSSH does not know, naming the line", () => {
+    expect(verifyHostKey({ ...base, knownHosts: `@bogus 198.18.0.2 ssh-ed25519 ${b64}` }, key)).toMatchObject({ ok: false, reason: expect.stringMatching(/line 1 has the marker '@bogus'/) });
+    expect(verifyHostKey({ ...base, knownHosts: `198.18.0.2 ssh-ed25519 ${b64}\n@bogus 198.18.0.2 ssh-ed25519 ${b64}` }, key).ok).toBe(false);
+  });
   it("accepts any key only with the explicit opt-out, and refuses when nothing was given", () => {
     expect(verifyHostKey({ ...base, insecureIgnoreHostKey: true }, key).ok).toBe(true);
     expect(verifyHostKey(base, key).ok).toBe(false);
