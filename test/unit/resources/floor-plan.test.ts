@@ -56,11 +56,16 @@ describe("planFloor: plugging", () => {
     const { steps } = plan({ bridges: { vnfk0: noFloors }, want: want(100, { average: 512 }) });
     expect(rollbackInverses(steps)).toEqual([
       [{ op: "classDel", dev: "vnfk0", classId: "1:3" }],
-      [{ op: "qdiscDel", dev: "vnfk0", target: { handle: "3:" } }],
+      [{ op: "qdiscDel", dev: "vnfk0", target: { parent: "1:3", handle: "3:" } }],
       [{ op: "filterDelFloor", dev: "vnfk0", id: 3 }],
       [{ op: "classChange", dev: "vnfk0", cls: recorded12.noFloors, from: { parent: "1:1", classId: "1:2", rateKbps: 1900, ceilKbps: 2000, quantum: 85 } }],
     ]);
-    expect(lines(rollbackInverses(steps)[3]!)).toEqual(["tc class change dev vnfk0 classid 1:2 htb rate 1000kbps ceil 2000kbps burst 64kb quantum 85"]);
+    expect(lines(rollbackInverses(steps).reverse().flat())).toEqual([
+      "tc class change dev vnfk0 classid 1:2 htb rate 1000kbps ceil 2000kbps burst 64kb quantum 85",
+      "tc filter del dev vnfk0 prio 2 handle 800::803 u32",
+      "tc qdisc del dev vnfk0 parent 1:3 handle 3:",
+      "tc class del dev vnfk0 classid 1:3",
+    ]);
   });
 
   it("plugs a floor-only guest with quantum 1 and a pfifo leaf where the kernel has no sch_sfq", () => {
@@ -107,11 +112,18 @@ describe("planFloor: admission", () => {
     expect(() => plan({ bridges: { vnfk0: threeFloors }, want: want(1401) })).toThrow(
       "Cannot plug guest interface vnfkt9 because new combined inbound floor=2001 would overcommit peak=2000 on its network",
     );
-    expect(plan({ bridges: { vnfk0: threeFloors }, want: want(1400) }).id).toBe(6);
+    expect(plan({ bridges: { vnfk0: threeFloors }, want: want(1399) }).id).toBe(6);
+  });
+
+  it("refuses floors adding up to exactly the peak, which would leave class 1:2 a rate of 0", () => {
+    expect(() => plan({ bridges: { vnfk0: threeFloors }, want: want(1400) })).toThrow(
+      "Cannot plug guest interface vnfkt9 because new combined inbound floor=2000 would leave nothing of peak=2000 for the network's unguaranteed traffic",
+    );
   });
 
   it("counts a guest's own floor once when it changes (the other floors plus the new one)", () => {
-    expect(plan({ bridges: { vnfk0: threeFloors }, previous: plugged, want: want(1700) }).id).toBe(3);
+    expect(plan({ bridges: { vnfk0: threeFloors }, previous: plugged, want: want(1699) }).id).toBe(3);
+    expect(() => plan({ bridges: { vnfk0: threeFloors }, previous: plugged, want: want(1700) })).toThrow(/new combined inbound floor=2000 would leave nothing of peak=2000/);
     expect(() => plan({ bridges: { vnfk0: threeFloors }, previous: plugged, want: want(1701) })).toThrow(/new combined inbound floor=2001 would overcommit peak=2000/);
   });
 

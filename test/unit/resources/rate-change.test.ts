@@ -74,7 +74,7 @@ describe("planNetworkRateChange: a network's rates while guests hold floors", ()
     const steps = planNetworkRateChange(BR, { inbound: { average: 1500, peak: 3000 }, outbound: { average: 700 } }, [{ id: 3, floor: 300 }], bridgeWithFloor);
     const undo = rollbackInverses(steps).reverse().flat();
     expect(lines(undo)).toEqual([
-      `tc qdisc del dev ${BR_IFB} handle 2:`,
+      `tc qdisc del dev ${BR_IFB} parent 1:1 handle 2:`,
       `tc class del dev ${BR_IFB} classid 1:1`,
       `tc qdisc del dev ${BR_IFB} root`,
       `tc qdisc del dev ${BR} ingress`,
