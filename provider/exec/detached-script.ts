@@ -18,8 +18,13 @@ export function renderDetached(script: string): string {
   const nonce = randomBytes(8).toString("hex");
   const job = `"$vd/apply-${nonce}"`;
   const delimiter = `VIRTNET_SCRIPT_${nonce}`;
+  // One brace group: sh parses all of it before running any of it, so a script cut short in transit (a dropped
+  // connection) is a syntax error that runs nothing, never a half-written job.
   return [
+    "{",
     `${PREPARE} || { echo "virtnet cannot write its run directory $vd" >&2; exit 97; }`,
+    // A job whose exec was cut off finished on its own; its files are no one's to read after a while.
+    `find "$vd" -maxdepth 1 -name 'apply-*' -mmin +10 -exec rm -f {} + 2>/dev/null`,
     `cat > ${job}.sh <<'${delimiter}'`,
     script.endsWith("\n") ? script.slice(0, -1) : script,
     delimiter,
@@ -29,6 +34,7 @@ export function renderDetached(script: string): string {
     `rc=$(cat ${job}.rc 2>/dev/null || echo 98)`,
     `rm -f ${job}.sh ${job}.out ${job}.err ${job}.rc`,
     `exit "$rc"`,
+    "}",
   ].join("\n") + "\n";
 }
 
