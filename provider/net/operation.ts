@@ -59,7 +59,7 @@ export type Operation =
   | { op: "filterAdd"; dev: string; filter: FilterSpec }
   | { op: "filterDelFloor"; dev: string; id: number; from?: FilterSpec }
   // Files (autostart units, dnsmasq configuration): `from` is the previous content, null when there was none.
-  | { op: "fileWrite"; path: string; content: string; mode: number; from?: string | null }
+  | { op: "fileWrite"; path: string; content: string; mode: number; from?: string | null; fromMode?: number }
   | { op: "fileRemove"; path: string; from?: { content: string; mode: number } };
 
 export type OperationKind = Operation["op"];

@@ -69,7 +69,7 @@ export function inverseOf(o: Operation): Operation[] {
       if (o.from === undefined) return [];
       return o.from === null
         ? [{ op: "fileRemove", path: o.path, from: { content: o.content, mode: o.mode } }]
-        : [{ op: "fileWrite", path: o.path, content: o.from, mode: o.mode, from: o.content }];
+        : [{ op: "fileWrite", path: o.path, content: o.from, mode: o.fromMode ?? o.mode, from: o.content, fromMode: o.mode }];
     case "fileRemove":
       return o.from === undefined ? [] : [{ op: "fileWrite", path: o.path, content: o.from.content, mode: o.from.mode, from: null }];
   }

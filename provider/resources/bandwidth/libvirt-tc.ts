@@ -30,12 +30,18 @@ export function inboundShaping(dev: string, tx: Rate & { average: number }, hier
   const q = quantum(tx.average);
   const ops: Operation[] = [{ op: "qdiscAdd", dev, qdisc: { kind: "htb", handle: "1:", defaultClass: hierarchical ? "2" : "1" } }];
   if (hierarchical) ops.push({ op: "classAdd", dev, cls: { parent: "1:", classId: "1:1", rateKbps: tx.average, ceilKbps: tx.peak ?? tx.average, quantum: q } });
-  const cls: HtbClassSpec = { parent: hierarchical ? "1:1" : "1:", classId: hierarchical ? "1:2" : "1:1", rateKbps: tx.average, quantum: q };
-  if (tx.peak !== undefined) cls.ceilKbps = tx.peak;
-  if (tx.burst !== undefined) cls.burstKb = tx.burst;
+  const cls = shapedClass(tx, hierarchical);
   ops.push({ op: "classAdd", dev, cls }, leaf(dev, cls.classId, "2:", caps));
   if (caps.fwFilter) ops.push({ op: "filterAdd", dev, filter: { kind: "fw" } });
   return ops;
+}
+
+/** The class that carries the rate: 1:1 on an interface, 1:2 (unguaranteed traffic) under a network's 1:1. */
+export function shapedClass(tx: Rate & { average: number }, hierarchical: boolean): HtbClassSpec {
+  const cls: HtbClassSpec = { parent: hierarchical ? "1:1" : "1:", classId: hierarchical ? "1:2" : "1:1", rateKbps: tx.average, quantum: quantum(tx.average) };
+  if (tx.peak !== undefined) cls.ceilKbps = tx.peak;
+  if (tx.burst !== undefined) cls.burstKb = tx.burst;
+  return cls;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Operation } from "../../net/operation";
 import { classSpecOf, floorIds, quantum, type DeviceTc, type TcCapabilities } from "../../net/tc";
 import { filterDestinationMac } from "../../iproute2/parse-tc";
 import { classChange, floorClasses } from "../bandwidth/plan";
-import { floorClass, floorFilterUpdate, floorPlug, floorUnplug, unguaranteedClass } from "../bandwidth/libvirt-tc";
+import { floorClass, floorFilterUpdate, floorPlug, floorUnplug, shapedClass, unguaranteedClass } from "../bandwidth/libvirt-tc";
 import { floorProblem } from "../bandwidth/rules";
 import type { HostSnapshot } from "../../host/snapshot";
 
@@ -62,11 +62,12 @@ function unplug(bridge: string, network: Bandwidth | undefined, id: number, floo
 
 /**
  * Class 1:2 after the floors change: what the floors leave of the peak (or average). When the last floor goes it
- * returns to the average it was created with; libvirt leaves it at the peak, so its state depends on history.
+ * returns to what the network's set created (average, peak, burst); libvirt leaves it at the peak without its
+ * burst, so its state would depend on history.
  */
 function unguaranteedAfter(network: Bandwidth, floorSum: number) {
-  const cls = unguaranteedClass(network, floorSum);
-  return floorSum > 0 ? cls : { ...cls, rateKbps: network.inbound!.average! };
+  const inbound = network.inbound!;
+  return floorSum > 0 ? unguaranteedClass(network, floorSum) : shapedClass({ ...inbound, average: inbound.average! }, true);
 }
 
 export interface FloorPlanInput {

@@ -6,7 +6,7 @@ import type { DesiredRoute } from "../route/model";
 import { LIBVIRT_TC, type TcCapabilities } from "../../net/tc";
 import { bandwidthMatches, observedBandwidth } from "../bandwidth/observe";
 import { floorClasses, planBandwidthClear, planBandwidthSet, planNetworkRateChange, type ObservedDeviceTc } from "../bandwidth/plan";
-import { normalizeAddress } from "../../net/ip-address";
+import { networkAddress, normalizeAddress } from "../../net/ip-address";
 import type { Operation } from "../../net/operation";
 import { DEFAULT_MTU, effectiveForwardDelayCentiseconds, ipKey, type DesiredIp, type NetworkDesired } from "./model";
 
@@ -105,8 +105,11 @@ function addressSteps(d: NetworkDesired, link: ObservedLink): Operation[] {
     .map((a) => ({ family: a.family, address: normalizeAddress(a.address), prefix: a.prefix }));
   const wanted = new Set(d.ips.map(ipKey));
   const present = new Set(observed.map(ipKey));
-  const removed = observed.filter((ip) => !wanted.has(ipKey(ip)));
-  const added = d.ips.filter((ip) => !present.has(ipKey(ip)));
+  // Deleting the primary IPv4 address of a subnet makes the kernel delete its secondaries too (promote_secondaries
+  // is off by default): those that stay are deleted first, explicitly, and added back after.
+  const removed = withSecondaries(observed, observed.filter((ip) => !wanted.has(ipKey(ip))));
+  const cycled = new Set(removed.filter((ip) => wanted.has(ipKey(ip))).map(ipKey));
+  const added = d.ips.filter((ip) => !present.has(ipKey(ip)) || cycled.has(ipKey(ip)));
   const hadIpv6 = observed.some((ip) => ip.family === "ipv6");
   const wantsIpv6 = d.ips.some((ip) => ip.family === "ipv6");
   const steps: Operation[] = [];
@@ -116,6 +119,18 @@ function addressSteps(d: NetworkDesired, link: ObservedLink): Operation[] {
   for (const ip of added) steps.push(addr("addrAdd", name, ip));
   if (hadIpv6 && !wantsIpv6) steps.push({ op: "ipv6Sysctl", name, key: "disable_ipv6", value: 1, from: 0 });
   return steps;
+}
+
+/** The removals, each primary preceded by the other addresses of its subnet (the kernel lists a subnet's primary first). */
+function withSecondaries(observed: DesiredIp[], removed: DesiredIp[]): DesiredIp[] {
+  const subnet = (ip: DesiredIp) => `${ip.family} ${networkAddress(ip.address, ip.prefix)}/${ip.prefix}`;
+  const out: DesiredIp[] = [];
+  for (const ip of removed) {
+    const primary = observed.find((o) => o.family === "ipv4" && subnet(o) === subnet(ip)) === ip;
+    if (primary) out.push(...observed.filter((o) => o !== ip && subnet(o) === subnet(ip) && !removed.includes(o) && !out.includes(o)));
+    out.push(ip);
+  }
+  return out;
 }
 
 function addr(op: "addrAdd" | "addrDel", name: string, ip: DesiredIp): Operation {

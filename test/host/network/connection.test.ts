@@ -64,7 +64,7 @@ describe("SSH connection", () => {
 
   it("fails clearly for a non-root user without sudo, leaving nothing behind", async () => {
     const err = (await createWith(sandboxConnection(sb, { user: sb.sudoUser }), "nosudo0").catch((e: Error) => e)) as Error;
-    expect(err.message).toMatch(/creating bridge nosudo0 on .*: `ip link add nosudo0 .*` failed .*Operation not permitted/);
+    expect(err.message).toMatch(/creating bridge nosudo0 on .*: `ip link add name nosudo0 .*` failed .*Operation not permitted/);
     expect(bridges(sb)).not.toContain("nosudo0");
   });
 });

@@ -190,8 +190,9 @@ describe("planFloor: changes to a plugged guest", () => {
     { op: "qdiscDel", dev: "vnfk0", target: { handle: "3:" }, restore: [{ op: "qdiscAdd", dev: "vnfk0", qdisc: { kind: "pfifo", parent: "1:3", handle: "3:" } }] },
     { op: "filterDelFloor", dev: "vnfk0", id: 3, from: { kind: "floorMac", id: 3, mac: MAC1 } },
     { op: "classDel", dev: "vnfk0", classId: "1:3", from: { parent: "1:1", classId: "1:3", rateKbps: 300, ceilKbps: 2000, quantum: 87 } },
-    // The last floor gone, 1:2 returns to the network's average (not its peak, as libvirt leaves it) — without the burst.
-    { op: "classChange", dev: "vnfk0", cls: { parent: "1:1", classId: "1:2", rateKbps: 1000, ceilKbps: 2000, quantum: 85 }, from: recorded12.oneFloor },
+    // The last floor gone, 1:2 returns to what the network's set made: its average (not the peak, where libvirt
+    // leaves it) and its burst.
+    { op: "classChange", dev: "vnfk0", cls: { parent: "1:1", classId: "1:2", rateKbps: 1000, ceilKbps: 2000, burstKb: 64, quantum: 85 }, from: recorded12.oneFloor },
   ];
 
   it("unplugs when the floor is removed: leaf, filter by exact handle, class, then 1:2 gets the floor back", () => {
@@ -202,7 +203,7 @@ describe("planFloor: changes to a plugged guest", () => {
       "tc qdisc del dev vnfk0 handle 3:",
       "tc filter del dev vnfk0 prio 2 handle 800::803 u32",
       "tc class del dev vnfk0 classid 1:3",
-      "tc class change dev vnfk0 classid 1:2 htb rate 1000kbps ceil 2000kbps quantum 85",
+      "tc class change dev vnfk0 classid 1:2 htb rate 1000kbps ceil 2000kbps burst 64kb quantum 85",
     ]);
     // Undone newest first: 1:2, the class, its filter, its leaf.
     expect(rollbackInverses(steps).reverse().flat().map((o) => o.op)).toEqual(["classChange", "classAdd", "filterAdd", "qdiscAdd"]);

@@ -113,6 +113,18 @@ describe("Network planner", () => {
       { op: "addrAdd", name: "virbr10", family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64 },
     ]);
   });
+  it("keeps a subnet's other IPv4 addresses when its primary goes (the kernel would delete them with it)", () => {
+    const two = { ...observed, addresses: [
+      { family: "ipv4" as const, address: "10.9.0.1", prefix: 24, scope: "global" },
+      { family: "ipv4" as const, address: "10.9.0.2", prefix: 24, scope: "global" },
+    ] };
+    const wanted = { ...desired, ips: [{ family: "ipv4" as const, address: "10.9.0.2", prefix: 24 }] };
+    expect(ops(planNetworkUpdate(wanted, two, [], kept)).filter((o) => o.op === "addrAdd" || o.op === "addrDel")).toEqual([
+      { op: "addrDel", name: "virbr10", family: "ipv4", address: "10.9.0.2", prefix: 24 },
+      { op: "addrDel", name: "virbr10", family: "ipv4", address: "10.9.0.1", prefix: 24 },
+      { op: "addrAdd", name: "virbr10", family: "ipv4", address: "10.9.0.2", prefix: 24 },
+    ]);
+  });
   it("disables IPv6 on the bridge after its last IPv6 address goes", () => {
     expect(ops(planNetworkUpdate({ ...desired, ips: [desired.ips[0]] }, observed, [], kept))).toEqual([
       { op: "addrDel", name: "virbr10", family: "ipv6", address: "2001:db8:ac10:fd01::1", prefix: 64 },
