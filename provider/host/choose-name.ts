@@ -52,7 +52,7 @@ export function chooseName(r: NameRequest, snapshot: HostSnapshot, host: Host): 
   }
   for (let id = 0; id <= r.maxId; id++) {
     const candidate = expandNameTemplate(r.wanted, id);
-    if (!snapshot.link(candidate) && !host.reservedNames.has(candidate)) {
+    if (!snapshot.link(candidate) && !host.reservedNames.has(candidate) && !host.takenNames.has(candidate)) {
       host.reservedNames.add(candidate);
       return { name: candidate, adopted: false };
     }

@@ -28,6 +28,8 @@ export class Host {
   private readonly batcher: Batcher;
   /** Names handed out by allocators but not yet created, so concurrent creates never pick the same one. */
   readonly reservedNames = new Set<string>();
+  /** Names another process took while this one raced for them (kept out of later choices). */
+  readonly takenNames = new Set<string>();
   private readonly locks = new Map<string, Promise<unknown>>();
 
   /**

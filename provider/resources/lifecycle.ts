@@ -63,7 +63,7 @@ export interface ResourceType<I, O, X = undefined> {
 }
 
 /** A name taken from a template may be taken by another process between observation and creation: choose again. */
-const NAME_RACE_ATTEMPTS = 3;
+const NAME_RACE_ATTEMPTS = 12;
 
 /** The Pulumi handlers of a resource type, with secrets scrubbed from whatever they throw. */
 export function lifecycle<I extends { connection: unknown }, O extends { connection: unknown }, X>(t: ResourceType<I, O, X>) {
@@ -103,7 +103,12 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
           return { id, outs: stripUndefined(outputs ?? t.recorded(r, name)) as unknown as Props };
         } catch (e) {
           const raced = e instanceof ApplyError && e.rolledBack && /File exists|Device or resource busy/.test(e.message);
-          if (raced && wanted !== undefined && isNameTemplate(wanted) && attempt < NAME_RACE_ATTEMPTS) continue;
+          if (raced && wanted !== undefined && isNameTemplate(wanted) && attempt < NAME_RACE_ATTEMPTS) {
+            // Another process has the name now, whether or not the next observation already shows it.
+            host.takenNames.add(name);
+            await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+            continue;
+          }
           if ((e instanceof ApplyError && !e.rolledBack) || e instanceof ApplyInterrupted) {
             // The engine stores these as the resource's outputs: they must carry the serialized provider for a later
             // delete, and contain no undefined (the plugin cannot encode it and never answers).
