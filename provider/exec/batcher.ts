@@ -5,6 +5,8 @@ import type { ExecResult, RemoteShell } from "./remote-shell";
 
 interface Pending {
   script: string;
+  /** Run after every other script of the batch (an observation that must see the batch's changes). */
+  last: boolean;
   resolve: (r: ExecResult) => void;
   reject: (e: Error) => void;
 }
@@ -18,9 +20,9 @@ export class Batcher {
 
   constructor(private readonly shell: RemoteShell) {}
 
-  submit(script: string): Promise<ExecResult> {
+  submit(script: string, last = false): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
-      this.queue.push({ script, resolve, reject });
+      this.queue.push({ script, last, resolve, reject });
       this.schedule();
     });
   }
@@ -40,7 +42,7 @@ export class Batcher {
     const batch = this.queue;
     this.queue = [];
     this.inFlight = true;
-    const unique = [...new Set(batch.map((p) => p.script))];
+    const unique = [...new Set([...batch.filter((p) => !p.last), ...batch.filter((p) => p.last)].map((p) => p.script))];
     this.stats.execs++;
     this.stats.jobs += batch.length;
     try {

@@ -64,11 +64,18 @@ export class Host {
     return this.batcher.submit(script);
   }
 
+  /**
+   * The host's state. Every resource of a wave shares one observation: identical scripts in a batch run once, an
+   * observation runs after the batch's applies, and its output is parsed once.
+   */
   async observe(): Promise<HostSnapshot> {
-    const r = await this.batcher.submit(`${OBSERVE_LOCK}\n${SNAPSHOT_SCRIPT}\n`);
+    const r = await this.batcher.submit(`${OBSERVE_LOCK}\n${SNAPSHOT_SCRIPT}\n`, true);
     if (r.code !== 0) throw new Error(`cannot read the network state of ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
-    return HostSnapshot.parse(r.stdout);
+    if (this.parsed?.stdout !== r.stdout) this.parsed = { stdout: r.stdout, snapshot: HostSnapshot.parse(r.stdout) };
+    return this.parsed.snapshot;
   }
+
+  private parsed?: { stdout: string; snapshot: HostSnapshot };
 
   /**
    * Runs the operations in order in one exec and observes the result in the same exec. If one fails, the script
@@ -76,13 +83,16 @@ export class Host {
    * that failed too (never swallowed).
    */
   async apply(ops: readonly Operation[], what: string): Promise<HostSnapshot> {
-    const r = await this.batcher.submit(renderDetached(renderApplyScript(ops, SNAPSHOT_SCRIPT))).catch((e: Error) => {
+    // The wave's observation rides in the same exec, after every apply of the batch.
+    const observed = this.observe();
+    observed.catch(() => undefined);
+    const r = await this.batcher.submit(renderDetached(renderApplyScript(ops))).catch((e: Error) => {
       throw new ApplyInterrupted(
         `${what} on ${this.label}: the connection failed during the apply (${e.message}); the host completes or undoes the change on its own. Run the update again: virtnet reads what exists and converges it`,
       );
     });
     const outcome = parseApplyOutput(r.stdout);
-    if (outcome.applied && r.code === 0) return HostSnapshot.parse(r.stdout);
+    if (outcome.applied && r.code === 0) return observed;
     const failed = outcome.failedStep !== undefined ? ops[outcome.failedStep] : undefined;
     const command = failed ? quoteArgv(renderOperation(failed).argv) : "the script";
     const stderr = r.stderr.trim() || "(no error output)";

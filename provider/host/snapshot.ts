@@ -2,7 +2,8 @@
 import { SNAPSHOT_SCRIPT, SNAPSHOT_SECTION as SECTION } from "../iproute2/observe-script";
 import { parseIpAddr, type ObservedLink } from "../iproute2/parse-ip-addr";
 import { parseIpRoute, type ObservedRoute } from "../iproute2/parse-ip-route";
-import { parseBridgeFdb } from "../iproute2/parse-bridge-fdb";
+import { parseBridgeFdbByPort } from "../iproute2/parse-bridge-fdb";
+import { isVirtnetAlias } from "../net/owner-alias";
 import { parseTcClasses, parseTcFilters, parseTcQdiscs } from "../iproute2/parse-tc";
 import { NO_TC, type DeviceTc } from "../net/tc";
 
@@ -55,15 +56,8 @@ export class HostSnapshot {
     const links = parseIpAddr(addr!).map((l) =>
       l.bridge && !vlanCapable.has(l.name) ? { ...l, bridge: { ...l.bridge, vlanFiltering: undefined } } : l,
     );
-    const entries = new Map(
-      fdb!
-        .split("\n")
-        .filter((line) => line.trim() !== "")
-        .map((line) => {
-          const space = line.indexOf(" ");
-          return [line.slice(0, space), parseBridgeFdb(line.slice(space + 1))] as const;
-        }),
-    );
+    const ours = new Set(links.filter((l) => isVirtnetAlias(l.alias)).map((l) => l.name));
+    const entries = new Map([...parseBridgeFdbByPort(fdb!)].filter(([port]) => ours.has(port)));
     return new HostSnapshot(links, [...parseIpRoute(route4!, "ipv4"), ...parseIpRoute(route6!, "ipv6")], entries, parseDeviceTc(qdisc!, tc!));
   }
 }

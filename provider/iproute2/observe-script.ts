@@ -13,8 +13,9 @@ export const SNAPSHOT_SCRIPT = [
   `printf '%s\\n' '${SECTION} addr'; ip -j -d addr show`,
   `printf '\\n%s\\n' '${SECTION} route4'; ip -j -d -4 route show table main`,
   `printf '\\n%s\\n' '${SECTION} route6'; ip -j -d -6 route show table main 2>/dev/null || echo '[]'`,
-  // fdb entries only of the bridge ports virtnet made (its alias marker, with or without an owner): a busy host's learned table stays out.
-  `printf '\\n%s\\n' '${SECTION} fdb'; for f in /sys/class/net/*/ifalias; do read -r a < "$f" || continue; case "$a" in ${OWNER_ALIAS}|${OWNER_ALIAS}:*) ;; *) continue;; esac; d=\${f%/ifalias}; d=\${d##*/}; [ -d "/sys/class/net/$d/brport" ] || continue; printf '%s ' "$d"; bridge -j fdb show brport "$d"; echo; done`,
+  // Only the static fdb entries (added ones, as libvirt's "master temp"), in one process: a busy host's learned
+  // table stays out, and the snapshot keeps those of virtnet's ports.
+  `printf '\\n%s\\n' '${SECTION} fdb'; bridge -j fdb show state static`,
   // One qdisc listing for the host; classes and filters only of virtnet's devices that shape (HTB or ingress).
   `printf '\\n%s\\n' '${SECTION} qdisc'; tc -j qdisc show`,
   `printf '\\n%s\\n' '${SECTION} tc'; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; case "$a" in ${OWNER_ALIAS}|${OWNER_ALIAS}:*) ;; *) continue;; esac; printf '@@dev %s\\n' "$d"; tc -d class show dev "$d"; printf '@@filter\\n'; tc filter show dev "$d"; printf '@@ingress\\n'; tc filter show dev "$d" parent ffff:; done`,

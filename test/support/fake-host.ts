@@ -70,7 +70,29 @@ export class FakeHost implements RemoteShell {
 
   async run(script: string): Promise<ExecResult> {
     this.received.push(script);
-    if (/^d=\$\(mktemp -d\)/.test(script)) throw new Error("fake host: jobs were batched into one exec; drive the handlers one at a time");
+    if (/^d=\$\(mktemp -d\)/.test(script)) return this.batch(script);
+    return this.one(script);
+  }
+
+  /**
+   * A group commit: the batcher's wrapper with one subshell per job (an apply and the wave's observation after it).
+   * Each job is answered in order, framed by the wrapper's own markers.
+   */
+  private batch(wrapper: string): ExecResult {
+    const nonce = /@@virtnet-([0-9a-f]+)-0-rc@@/.exec(wrapper)?.[1];
+    if (!nonce) throw new Error("fake host: a batch without its markers");
+    const jobs = [...wrapper.matchAll(/^\(\n([\s\S]*?)\n\) >"\$d\/o\d+"/gm)].map((m) => m[1]);
+    const mark = (i: number, part: string) => `@@virtnet-${nonce}-${i}-${part}@@`;
+    const stdout = jobs
+      .map((job, i) => {
+        const r = this.one(job);
+        return `${mark(i, "rc")}\n${r.code}\n${mark(i, "out")}\n${r.stdout}\n${mark(i, "err")}\n${r.stderr}\n${mark(i, "end")}\n`;
+      })
+      .join("");
+    return { code: 0, stdout, stderr: "" };
+  }
+
+  private one(script: string): ExecResult {
     if (script.includes(APPLIED_MARKER)) return this.apply(applyScriptOf(script));
     if (script === TC_PROBE_SCRIPT) return { code: 0, stdout: this.probe, stderr: "" };
     if (script.includes(SNAPSHOT_SCRIPT)) return { code: 0, stdout: this.state, stderr: "" };
@@ -87,8 +109,9 @@ export class FakeHost implements RemoteShell {
     }
     const next = this.after.shift();
     if (next === undefined) throw new Error(`fake host: an apply no test scripted:\n${script}`);
+    // The wave's observation, which follows in the same exec, sees the new state.
     this.state = next;
-    return { code: 0, stdout: `${APPLIED_MARKER}\n${next}`, stderr: "" };
+    return { code: 0, stdout: `${APPLIED_MARKER}\n`, stderr: "" };
   }
 
   close(): void {

@@ -37,15 +37,23 @@ describe("parseBridgeFdb", () => {
   it("accepts an empty reply", () => expect(parseBridgeFdb("")).toEqual([]));
 });
 
+// `bridge -j fdb show state static` for the whole host: a virtnet port's added entry, and a foreign port's.
+const FDB_ALL =
+  '[{"mac":"52:54:00:12:34:56","ifname":"virbr7","flags":[],"master":"br0","state":"static"},{"mac":"02:00:00:00:00:09","ifname":"veth1","flags":[],"master":"br9","state":"static"}]';
+
 describe("HostSnapshot", () => {
   const reply = (vlanCapable: string) =>
-    `noise\n@@virtnet-snapshot addr\n${fixture}\n@@virtnet-snapshot route4\n[]\n@@virtnet-snapshot route6\n[]\n@@virtnet-snapshot fdb\nvnet0 ${FDB}\n\n@@virtnet-snapshot qdisc\n[]\n@@virtnet-snapshot tc\n\n@@virtnet-snapshot vlan-filtering\n${vlanCapable}`;
+    `noise\n@@virtnet-snapshot addr\n${fixture}\n@@virtnet-snapshot route4\n[]\n@@virtnet-snapshot route6\n[]\n@@virtnet-snapshot fdb\n${FDB_ALL}\n\n@@virtnet-snapshot qdisc\n[]\n@@virtnet-snapshot tc\n\n@@virtnet-snapshot vlan-filtering\n${vlanCapable}`;
 
   it("trusts vlan_filtering only for bridges whose sysfs attribute exists (netlink reports 0 without kernel support)", () => {
     expect(HostSnapshot.parse(reply("")).link("virbr7")?.bridge?.vlanFiltering).toBeUndefined();
     expect(HostSnapshot.parse(reply("virbr7\n")).link("virbr7")?.bridge?.vlanFiltering).toBe(false);
   });
-  it("reads the fdb entries of virtnet's ports", () => expect(HostSnapshot.parse(reply("")).fdb.get("vnet0")).toEqual(["52:54:00:12:34:56"]));
+  it("reads the added fdb entries of virtnet's ports from one host-wide listing, and no one else's", () => {
+    const fdb = HostSnapshot.parse(reply("")).fdb;
+    expect(fdb.get("virbr7")).toEqual(["52:54:00:12:34:56"]);
+    expect(fdb.has("veth1")).toBe(false);
+  });
   it("fails clearly when the reply is cut short", () => expect(() => HostSnapshot.parse("@@virtnet-snapshot addr\n[]")).toThrow(/no complete observation/));
   it("observes links with addresses and both main route tables, nothing more", () =>
     expect(SNAPSHOT_SCRIPT.match(/\bip -j[^;\n]*/g)).toEqual(["ip -j -d addr show", "ip -j -d -4 route show table main", "ip -j -d -6 route show table main 2>/dev/null || echo '[]'"]));

@@ -8,7 +8,6 @@ import { guestInterface, network, staticRoute } from "../../../provider";
 import { quoteArgv } from "../../../provider/exec/quote";
 import { closeAllHosts, setShellFactory } from "../../../provider/host/host-pool";
 import { renderOperation } from "../../../provider/iproute2/render-operation";
-import { SNAPSHOT_SCRIPT } from "../../../provider/host/snapshot";
 import type { Operation } from "../../../provider/net/operation";
 import { ifbNameFor } from "../../../provider/net/tc";
 import { renderApplyScript } from "../../../provider/plan/apply-script";
@@ -42,7 +41,7 @@ async function step<T>(after: s.SnapshotName, ops: Operation[], call: () => Prom
   const applies = fake.applies.length;
   fake.willApply(hostFixture(after));
   const result = await call();
-  expect(fake.applies.slice(applies)).toEqual([renderApplyScript(ops, SNAPSHOT_SCRIPT)]);
+  expect(fake.applies.slice(applies)).toEqual([renderApplyScript(ops)]);
   expect(fake.pendingApplies).toBe(0);
   return result;
 }
