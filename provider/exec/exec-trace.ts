@@ -1,8 +1,13 @@
 // Optional accounting of SSH dials and execs, for the benchmark and for users diagnosing slow hosts.
-// Set VIRTNET_TRACE_FILE to a path and every dial and exec appends one JSON line (no commands, no secrets).
+// Set VIRTNET_TRACE_FILE to a path and every dial, exec and apply appends one JSON line (timings, and the kernel commands
+// of each apply; never a script, a credential or an output).
 import { appendFileSync } from "node:fs";
 
-export type TraceEvent = { event: "dial"; host: string; ms: number } | { event: "exec"; host: string; ms: number };
+export type TraceEvent =
+  | { event: "dial"; host: string; ms: number }
+  | { event: "exec"; host: string; ms: number }
+  /** The kernel commands of one apply (argv only: no credentials ever reach a command line), for the benchmark. */
+  | { event: "apply"; host: string; commands: string[] };
 
 export function trace(e: TraceEvent): void {
   const file = process.env.VIRTNET_TRACE_FILE;

@@ -3,6 +3,7 @@ import { Batcher } from "../exec/batcher";
 import type { RemoteShell } from "../exec/remote-shell";
 import { renderOperation } from "../iproute2/render-operation";
 import { quoteArgv } from "../exec/quote";
+import { trace } from "../exec/exec-trace";
 import { OBSERVE_LOCK, renderDetached } from "../exec/detached-script";
 import { parseApplyOutput, renderApplyScript } from "../plan/apply-script";
 import type { Operation } from "../net/operation";
@@ -83,6 +84,7 @@ export class Host {
    * that failed too (never swallowed).
    */
   async apply(ops: readonly Operation[], what: string): Promise<HostSnapshot> {
+    trace({ event: "apply", host: this.label, commands: ops.map((o) => quoteArgv(renderOperation(o).argv)) });
     // The wave's observation rides in the same exec, after every apply of the batch.
     const observed = this.observe();
     observed.catch(() => undefined);

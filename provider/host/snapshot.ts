@@ -4,7 +4,7 @@ import { parseIpAddr, type ObservedLink } from "../iproute2/parse-ip-addr";
 import { parseIpRoute, type ObservedRoute } from "../iproute2/parse-ip-route";
 import { parseBridgeFdbByPort } from "../iproute2/parse-bridge-fdb";
 import { isVirtnetAlias } from "../net/owner-alias";
-import { parseTcClasses, parseTcFilters, parseTcQdiscs } from "../iproute2/parse-tc";
+import { parseTcClasses, parseTcFilters, parseTcQdiscs, splitTcDeviceReport } from "../iproute2/parse-tc";
 import { NO_TC, type DeviceTc } from "../net/tc";
 
 
@@ -67,8 +67,7 @@ function parseDeviceTc(qdiscJson: string, details: string): Map<string, DeviceTc
   const qdiscs = JSON.parse(qdiscJson.trim() === "" ? "[]" : qdiscJson) as Array<{ dev?: string }>;
   for (const chunk of details.split(/^@@dev /m).slice(1)) {
     const dev = chunk.slice(0, chunk.indexOf("\n"));
-    const [classes, rest] = chunk.slice(dev.length + 1).split(/^@@filter\n/m);
-    const [filters, ingress] = (rest ?? "").split(/^@@ingress\n/m);
+    const { classes, filters, ingress } = splitTcDeviceReport(chunk.slice(dev.length + 1));
     byDev.set(dev, {
       qdiscs: parseTcQdiscs(JSON.stringify(qdiscs.filter((q) => q.dev === dev))),
       classes: parseTcClasses(classes),

@@ -18,6 +18,6 @@ export const SNAPSHOT_SCRIPT = [
   `printf '\\n%s\\n' '${SECTION} fdb'; bridge -j fdb show state static`,
   // One qdisc listing for the host; classes and filters only of virtnet's devices that shape (HTB or ingress).
   `printf '\\n%s\\n' '${SECTION} qdisc'; tc -j qdisc show`,
-  `printf '\\n%s\\n' '${SECTION} tc'; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; case "$a" in ${OWNER_ALIAS}|${OWNER_ALIAS}:*) ;; *) continue;; esac; printf '@@dev %s\\n' "$d"; tc -d class show dev "$d"; printf '@@filter\\n'; tc filter show dev "$d"; printf '@@ingress\\n'; tc filter show dev "$d" parent ffff:; done`,
+  `printf '\\n%s\\n' '${SECTION} tc'; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; case "$a" in ${OWNER_ALIAS}|${OWNER_ALIAS}:*) ;; *) continue;; esac; printf '@@dev %s\\n' "$d"; printf 'class show dev %s\\nfilter show dev %s\\nfilter show dev %s parent ffff:\\n' "$d" "$d" "$d" | tc -d -batch -; done`,
   `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
 ].join("\n");

@@ -75,6 +75,24 @@ export function parseTcFilters(text: string): TcFilter[] {
   return filters;
 }
 
+/**
+ * One device's `tc -d -batch` report of `class show`, `filter show` and `filter show parent ffff:` (one process per
+ * device, not three): egress filters print their parent, ingress ones (asked for by parent) do not.
+ */
+export function splitTcDeviceReport(text: string): { classes: string; filters: string; ingress: string } {
+  const classes: string[] = [];
+  const filters: string[] = [];
+  const ingress: string[] = [];
+  let into = classes;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("class ")) into = classes;
+    else if (line.startsWith("filter parent ")) into = filters;
+    else if (line.startsWith("filter ")) into = ingress;
+    into.push(line);
+  }
+  return { classes: classes.join("\n"), filters: filters.join("\n"), ingress: ingress.join("\n") };
+}
+
 /** The guest MAC a floor filter selects (destination MAC at -14..-9, widened by the kernel to words at -16 and -12). */
 export function filterDestinationMac(f: TcFilter): string | undefined {
   const high = f.matches.find((m) => m.offset === -16 && m.mask === "0000ffff");

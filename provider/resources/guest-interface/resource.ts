@@ -4,6 +4,7 @@ import type { Host } from "../../host/host";
 import type { HostSnapshot } from "../../host/snapshot";
 import { tcCapabilitiesFor, type TcCapabilities } from "../../net/tc";
 import { claimable } from "../../net/owner-alias";
+import { sameValue } from "../../same-value";
 import { stripUndefined } from "../../strip-undefined";
 import { observeDeviceTc, type DeviceTcView } from "../bandwidth/observe-device";
 import { planIfbCleanup } from "../bandwidth/plan";
@@ -29,6 +30,14 @@ interface GuestExtra {
 }
 
 const hasFloor = (n: GuestResolved | undefined) => n?.bandwidth?.inbound?.floor !== undefined;
+
+function floorMayChange(n: GuestResolved | undefined, o: GuestInterfaceOutputs | undefined): boolean {
+  const was = planted(o);
+  if (!n || !o) return hasFloor(n) || was !== undefined;
+  if (hasFloor(n) !== (was !== undefined)) return true;
+  if (!hasFloor(n)) return false;
+  return n.bandwidth?.inbound?.floor !== o.bandwidth?.inbound?.floor || n.bridge !== was?.bridge || n.mac !== o.mac || !sameValue(n.networkBandwidth, o.networkBandwidth);
+}
 
 /** The bridge the tap joins must exist and be a bridge; its MTU is the tap's default (docs/libvirt-behaviour.md §4.4). */
 function bridgeMtu(n: GuestResolved, snapshot: HostSnapshot, host: Host, tap: string): number {
@@ -58,8 +67,9 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
   id: (host, _n, name) => guestInterfaceId(host, name),
   // The tap's MAC has lost the guest's first byte (docs/libvirt-behaviour.md §4.3): the guest MAC must come from the program.
   adoptionProblem: (props) => (props.mac === undefined ? "give the guest's mac (the tap's own MAC does not tell it)" : undefined),
-  // Floors read and change the bridge's shared classes: one floor change at a time per host (docs/architecture.md §5).
-  lock: (n, o) => (hasFloor(n) || planted(o) ? "floor" : undefined),
+  // Plugging, unplugging or changing a floor reads and changes the bridge's shared classes: one at a time per host
+  // (docs/architecture.md §5). A change that leaves the floor as it is (a rate, an MTU) runs with the others.
+  lock: (n, o) => (floorMayChange(n, o) ? "floor" : undefined),
   recorded: recordedGuest,
 
   async observe({ host, snapshot, name, desired, previous }) {

@@ -143,6 +143,11 @@ export class Engine {
     await (await plugin?.catch(() => undefined))?.kill();
   }
 
+  /** The running plugin's process id, starting it if needed. */
+  async pluginPid(): Promise<number | undefined> {
+    return (await this.getPlugin()).pid;
+  }
+
   private getPlugin(): Promise<ProviderPlugin> {
     this.plugin ??= ProviderPlugin.start({
       installDir: this.opts.pkg.dir,

@@ -63,6 +63,11 @@ function loadProtos(pulumiDir: string): Protos {
 export class ProviderPlugin {
   private output = "";
 
+  /** The plugin's process id (the benchmark reads its peak memory). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   private constructor(
     private readonly child: ChildProcess,
     private readonly client: any,

@@ -1,6 +1,6 @@
 // Captured from iproute2 6.1 after libvirt's hierarchical network set, a floor plug and an ifb redirect.
 import { describe, expect, it } from "vitest";
-import { filterDestinationMac, parseTcClasses, parseTcFilters, parseTcRate, parseTcSize } from "../../../provider/iproute2/parse-tc";
+import { filterDestinationMac, parseTcClasses, parseTcFilters, parseTcRate, parseTcSize, splitTcDeviceReport } from "../../../provider/iproute2/parse-tc";
 import { HostSnapshot } from "../../../provider/host/snapshot";
 
 const CLASSES = `class htb 1:1 root rate 8Mbit ceil 16Mbit burst 1600b cburst 1600b 
@@ -55,5 +55,33 @@ describe("tc output parsing", () => {
     expect(tc.classes.map((c) => c.classId)).toEqual(["1:1", "1:a", "1:2"]);
     expect(tc.filters.map((f) => f.handle)).toEqual(["800::810"]);
     expect(tc.ingressFilters.map((f) => f.redirectTo)).toEqual(["vr"]);
+  });
+});
+
+describe("one device's tc -d -batch report (class show, filter show, filter show parent ffff:)", () => {
+  // Captured from iproute2 6.1: a bridge with a floor class and filter, and an ingress redirect.
+  const report = [
+    "class htb 1:1 root rate 8Mbit ceil 16Mbit linklayer ethernet burst 1600b/1 mpu 0b cburst 1600b/1 mpu 0b level 7 ",
+    "class htb 1:3 parent 1:1 leaf 3: prio 0 quantum 85 rate 800Kbit ceil 16Mbit linklayer ethernet burst 1600b/1 mpu 0b cburst 1600b/1 mpu 0b level 0 ",
+    "filter parent 1: protocol ip pref 2 u32 chain 0 ",
+    "filter parent 1: protocol ip pref 2 u32 chain 0 fh 800: ht divisor 1 ",
+    "filter parent 1: protocol ip pref 2 u32 chain 0 fh 800::803 order 2051 key ht 800 bkt 0 *flowid 1:3 not_in_hw ",
+    "  match 00000800/0000ffff at -4",
+    "  match 00123456/ffffffff at -12",
+    "  match 00005254/0000ffff at -16",
+    "filter protocol all pref 49152 u32 chain 0 ",
+    "filter protocol all pref 49152 u32 chain 0 fh 800: ht divisor 1 ",
+    "filter protocol all pref 49152 u32 chain 0 fh 800::800 order 2048 key ht 800 bkt 0 terminal flowid not_in_hw ",
+    "  match 00000000/00000000 at 0",
+    "\taction order 1: mirred (Egress Redirect to device vtifb0) stolen",
+    "",
+  ].join("\n");
+  const parts = splitTcDeviceReport(report);
+  it("reads the classes with their quantum", () => {
+    expect(parseTcClasses(parts.classes).map((c) => [c.classId, c.quantum])).toEqual([["1:1", undefined], ["1:3", 85]]);
+  });
+  it("tells egress filters (which print their parent) from ingress ones", () => {
+    expect(parseTcFilters(parts.filters).map((f) => [f.handle, f.flowid])).toEqual([["800::803", "1:3"]]);
+    expect(parseTcFilters(parts.ingress).map((f) => f.redirectTo)).toEqual(["vtifb0"]);
   });
 });
