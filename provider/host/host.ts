@@ -78,6 +78,11 @@ export class Host {
 
   private parsed?: { stdout: string; snapshot: HostSnapshot };
 
+  /** The most recent observation this process made of the host, if any. */
+  latestObservation(): Promise<HostSnapshot> | undefined {
+    return this.parsed ? Promise.resolve(this.parsed.snapshot) : undefined;
+  }
+
   /**
    * Runs the operations in order in one exec and observes the result in the same exec. If one fails, the script
    * undoes the ones before it on the host, and an ApplyError names the failing command, its stderr, and any undo

@@ -73,6 +73,11 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
   };
   const connect = (c: unknown, what: string): Host => hostFor(resolveKnown(c, what) as Connection);
   const locked = <T>(host: Host, key: string | undefined, body: () => Promise<T>): Promise<T> => (key ? host.exclusive(key, body) : body());
+  /**
+   * Under a lock the host's latest observation is fresh enough: the previous holder's apply came back with one,
+   * and what others changed since holds reservations. It saves the exec a fresh observation would cost each holder.
+   */
+  const observe = (host: Host, key: string | undefined) => (key ? (host.latestObservation() ?? host.observe()) : host.observe());
 
   async function run(base: Omit<ApplyContext<Known<I>, O, undefined>, "extra">, what: string) {
     const c = { ...base, extra: undefined };
@@ -87,9 +92,10 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const r = resolveKnown(inputs as unknown as I, `creating a ${t.noun}`);
     const host = connect(r.connection, `creating a ${t.noun}`);
     const hostName = (r.connection as Connection).host;
-    return locked(host, t.lock?.(r, undefined), async () => {
+    const key = t.lock?.(r, undefined);
+    return locked(host, key, async () => {
       for (let attempt = 1; ; attempt++) {
-        const snapshot = await host.observe();
+        const snapshot = await (attempt === 1 ? observe(host, key) : host.observe());
         const wanted = t.naming?.wanted(r);
         const chosen = t.naming
           ? chooseName({ ...t.naming, wanted: wanted!, owner: t.naming.owner(r), adopt: t.naming.adopt(r), importId: (n) => t.id(hostName, r, n) }, snapshot, host)
@@ -148,8 +154,9 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const previous = load(olds);
     const r = resolveKnown(news as unknown as I, `updating ${t.noun} ${id}`);
     const host = connect(r.connection, `updating ${t.noun} ${id}`);
-    return locked(host, t.lock?.(r, previous), async () => {
-      const { outputs } = await run({ host, snapshot: await host.observe(), name: t.nameOf(previous), desired: r, previous }, "updating");
+    const key = t.lock?.(r, previous);
+    return locked(host, key, async () => {
+      const { outputs } = await run({ host, snapshot: await observe(host, key), name: t.nameOf(previous), desired: r, previous }, "updating");
       return { outs: stripUndefined(outputs ?? t.recorded(r, t.nameOf(previous))) as unknown as Props };
     });
   }
@@ -157,8 +164,9 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
   async function remove(id: string, props: Props): Promise<void> {
     const previous = load(props);
     const host = connect(previous.connection, `deleting ${t.noun} ${id}`);
-    await locked(host, t.lock?.(undefined, previous), async () => {
-      const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), previous, extra: undefined };
+    const key = t.lock?.(undefined, previous);
+    await locked(host, key, async () => {
+      const base = { host, snapshot: await observe(host, key), name: t.nameOf(previous), previous, extra: undefined };
       const ops = t.plan({ ...base, extra: await t.observe(base) });
       if (ops.length > 0) await host.apply(ops, `deleting ${t.noun} ${base.name}`.trimEnd());
     });

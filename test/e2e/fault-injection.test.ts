@@ -1,27 +1,48 @@
 // Faults: the SSH connection is cut at many points of an up, an update and a destroy of 1 network, 50 routes and
 // 10 guests with floors. After the connection returns, the next up converges and the next destroy leaves the host
-// with no virtnet object, every time. Cut points are spread over the bytes an uncut run sends and receives.
+// with no virtnet object, every time. Cut points are spread over the bytes an uncut run sends and receives. The
+// three kinds run at once, each on a sandbox host, engine and proxy of its own.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Program } from "./harness";
-import { useEngine } from "./use-engine";
+import { Engine, type Program } from "./harness";
+import { installedVirtnet } from "./virtnet-package";
 import { CuttingProxy } from "../support/cutting-proxy";
+import { createSandbox, type Sandbox } from "../support/sandbox";
 
-const t = useEngine();
-let proxy: CuttingProxy;
-let port: number;
 const CUT_POINTS = 10;
 const ROUTES = 50;
 const GUESTS = 10;
+type Kind = "up" | "update" | "destroy";
+
+interface Rig {
+  sb: Sandbox;
+  proxy: CuttingProxy;
+  port: number;
+  engine: Engine;
+}
+const rigs = new Map<Kind, Rig>();
 
 beforeAll(async () => {
-  proxy = new CuttingProxy({ host: t.sb.host, port: t.sb.port });
-  port = await proxy.listen();
+  await Promise.all(
+    (["up", "update", "destroy"] as const).map(async (kind) => {
+      const sb = await createSandbox();
+      const proxy = new CuttingProxy({ host: sb.host, port: sb.port });
+      const port = await proxy.listen();
+      rigs.set(kind, { sb, proxy, port, engine: new Engine({ pkg: installedVirtnet(), packageName: "pulumi-virtnet", stack: `fault-${kind}` }) });
+    }),
+  );
 });
-afterAll(async () => proxy?.close());
+afterAll(async () => {
+  for (const r of rigs.values()) {
+    await r.engine.destroy().catch(() => undefined);
+    await r.engine.dispose();
+    await r.proxy.close();
+    await r.sb.destroy();
+  }
+});
 
-function stack(v: { gateway: string; floor: number; mtu: number }): Program {
+function stack(r: Rig, v: { gateway: string; floor: number; mtu: number }): Program {
   return ({ pkg, pulumi }) => {
-    const connection = { host: "127.0.0.1", port, privateKey: pulumi.secret(t.sb.privateKey), hostKey: t.sb.hostKey };
+    const connection = { host: "127.0.0.1", port: r.port, privateKey: pulumi.secret(r.sb.privateKey), hostKey: r.sb.hostKey };
     const net = new pkg.Network("fault", {
       connection, bridge: { name: "ftbr0", stp: false }, mtu: v.mtu, ips: [{ address: "192.168.160.1", prefix: 24 }],
       bandwidth: { inbound: { average: 10000, peak: 20000 } },
@@ -32,98 +53,83 @@ function stack(v: { gateway: string; floor: number; mtu: number }): Program {
     }
   };
 }
-const before = stack({ gateway: "192.168.160.2", floor: 100, mtu: 1500 });
-const after = stack({ gateway: "192.168.160.3", floor: 150, mtu: 9000 });
+const before = (r: Rig) => stack(r, { gateway: "192.168.160.2", floor: 100, mtu: 1500 });
+const after = (r: Rig) => stack(r, { gateway: "192.168.160.3", floor: 150, mtu: 9000 });
 
-function leftovers(): string[] {
-  const links = (t.sb.ipJson(["-d", "link", "show"]) as Array<{ ifname: string; ifalias?: string }>).filter((l) => l.ifalias?.startsWith("virtnet")).map((l) => `link ${l.ifname}`);
-  const routes = (t.sb.ipJson(["-4", "route", "show", "proto", "241"]) as Array<{ dst: string }>).map((r) => `route ${r.dst}`);
+function leftovers(sb: Sandbox): string[] {
+  const links = (sb.ipJson(["-d", "link", "show"]) as Array<{ ifname: string; ifalias?: string }>).filter((l) => l.ifalias?.startsWith("virtnet")).map((l) => `link ${l.ifname}`);
+  const routes = (sb.ipJson(["-4", "route", "show", "proto", "241"]) as Array<{ dst: string }>).map((r) => `route ${r.dst}`);
   return [...links, ...routes];
 }
 
-/** Every resource the last result shows, as `name: op`, with no error. */
-async function converge(program: Program): Promise<void> {
-  const r = await t.engine.up(program);
-  expect(r.errors).toEqual([]);
-  const p = await t.engine.preview(program);
+async function converge(r: Rig, program: Program): Promise<void> {
+  expect((await r.engine.up(program)).errors).toEqual([]);
+  const p = await r.engine.preview(program);
   expect(p.errors).toEqual([]);
   expect(p.steps.filter((s) => s.op !== "same").map((s) => `${s.name}: ${s.op}`)).toEqual([]);
 }
 
-async function destroyClean(): Promise<void> {
-  const r = await t.engine.destroy();
-  expect(r.errors).toEqual([]);
-  expect(leftovers()).toEqual([]);
+async function destroyClean(r: Rig): Promise<void> {
+  expect((await r.engine.destroy()).errors).toEqual([]);
+  expect(leftovers(r.sb)).toEqual([]);
 }
 
-const tally = { runs: 0, cut: 0, converged: 0, clean: 0 };
+const tally: Record<Kind, { runs: number; cut: number; converged: number; clean: number }> = {
+  up: { runs: 0, cut: 0, converged: 0, clean: 0 },
+  update: { runs: 0, cut: 0, converged: 0, clean: 0 },
+  destroy: { runs: 0, cut: 0, converged: 0, clean: 0 },
+};
+
+/** Bytes an uncut run of the kind moves through the proxy. */
+async function measure(kind: Kind, r: Rig): Promise<number> {
+  r.proxy.disarm();
+  expect((await r.engine.up(before(r))).errors).toEqual([]);
+  if (kind === "up") {
+    const bytes = r.proxy.bytes;
+    await destroyClean(r);
+    return bytes;
+  }
+  if (kind === "update") {
+    r.proxy.disarm();
+    expect((await r.engine.up(after(r))).errors).toEqual([]);
+    const bytes = r.proxy.bytes;
+    await destroyClean(r);
+    return bytes;
+  }
+  r.proxy.disarm();
+  await destroyClean(r);
+  return r.proxy.bytes;
+}
+
+async function cutAt(kind: Kind, r: Rig, threshold: number): Promise<void> {
+  const t = tally[kind];
+  r.proxy.disarm();
+  if (kind !== "up") expect((await r.engine.up(before(r))).errors).toEqual([]);
+  const cutsBefore = r.proxy.cuts;
+  r.proxy.armAt(threshold);
+  if (kind === "up") await r.engine.up(before(r));
+  else if (kind === "update") await r.engine.up(after(r));
+  else await r.engine.destroy();
+  t.runs++;
+  if (r.proxy.cuts > cutsBefore) t.cut++;
+  r.proxy.disarm();
+  if (kind !== "destroy") await converge(r, kind === "up" ? before(r) : after(r));
+  t.converged++;
+  await destroyClean(r);
+  t.clean++;
+}
 
 describe("SSH connection cut at many points", () => {
-  const bytes = { up: 0, update: 0, destroy: 0 };
-
-  it("measures an uncut up, update and destroy", async () => {
-    proxy.disarm();
-    expect((await t.engine.up(before)).errors).toEqual([]);
-    bytes.up = proxy.bytes;
-    proxy.disarm();
-    expect((await t.engine.up(after)).errors).toEqual([]);
-    bytes.update = proxy.bytes;
-    proxy.disarm();
-    await destroyClean();
-    bytes.destroy = proxy.bytes;
-    expect(bytes.up).toBeGreaterThan(10_000);
-    expect(bytes.update).toBeGreaterThan(1_000);
-    expect(bytes.destroy).toBeGreaterThan(1_000);
-  });
-
-  const points = Array.from({ length: CUT_POINTS }, (_, i) => i + 1);
-
-  it.each(points)("cut during up at %i/11 of its traffic: the next up converges, destroy leaves nothing", async (i) => {
-    proxy.armAt(Math.floor((bytes.up * i) / (CUT_POINTS + 1)));
-    const r = await t.engine.up(before);
-    tally.runs++;
-    if (proxy.cuts > 0) tally.cut++;
-    proxy.disarm();
-    void r;
-    await converge(before);
-    tally.converged++;
-    await destroyClean();
-    tally.clean++;
-  });
-
-  it.each(points)("cut during an update at %i/11 of its traffic: the next up converges, destroy leaves nothing", async (i) => {
-    proxy.disarm();
-    expect((await t.engine.up(before)).errors).toEqual([]);
-    const cutsBefore = proxy.cuts;
-    proxy.armAt(Math.floor((bytes.update * i) / (CUT_POINTS + 1)));
-    await t.engine.up(after);
-    tally.runs++;
-    if (proxy.cuts > cutsBefore) tally.cut++;
-    proxy.disarm();
-    await converge(after);
-    tally.converged++;
-    await destroyClean();
-    tally.clean++;
-  });
-
-  it.each(points)("cut during destroy at %i/11 of its traffic: the next destroy leaves nothing", async (i) => {
-    proxy.disarm();
-    expect((await t.engine.up(before)).errors).toEqual([]);
-    const cutsBefore = proxy.cuts;
-    proxy.armAt(Math.floor((bytes.destroy * i) / (CUT_POINTS + 1)));
-    await t.engine.destroy();
-    tally.runs++;
-    if (proxy.cuts > cutsBefore) tally.cut++;
-    proxy.disarm();
-    tally.converged++;
-    await destroyClean();
-    tally.clean++;
-  });
-
-  it("cut the connection in every run, and every run converged and ended clean", () => {
-    console.log(`fault injection: ${tally.runs} runs, ${tally.cut} cut, ${tally.converged} converged, ${tally.clean} clean`);
-    expect(tally.runs).toBe(3 * CUT_POINTS);
-    expect(tally.cut).toBe(tally.runs);
-    expect(tally.clean).toBe(tally.runs);
-  });
+  it(`cuts an up, an update and a destroy at ${CUT_POINTS} points each: the next up converges, destroy leaves nothing`, async () => {
+    await Promise.all(
+      (["up", "update", "destroy"] as const).map(async (kind) => {
+        const r = rigs.get(kind)!;
+        const bytes = await measure(kind, r);
+        expect(bytes).toBeGreaterThan(1_000);
+        for (let i = 1; i <= CUT_POINTS; i++) await cutAt(kind, r, Math.floor((bytes * i) / (CUT_POINTS + 1)));
+      }),
+    );
+    console.log(`fault injection (runs/cut/converged/clean): ${JSON.stringify(tally)}`);
+    for (const t of Object.values(tally)) expect(t).toEqual({ runs: CUT_POINTS, cut: CUT_POINTS, converged: CUT_POINTS, clean: CUT_POINTS });
+  }, 1_500_000);
 });

@@ -1,16 +1,22 @@
 // Real libvirt as a peer: libvirtd in a network namespace of its own, with private runtime, state and config
-// directories (a mount namespace), so it neither sees nor touches the machine's libvirt. Debian's libvirt-daemon.
+// directories, pid file and user database (a mount namespace, its files on a tmpfs that goes with it), so it neither
+// sees nor touches the machine's libvirt or /etc, and leaves nothing behind. Debian's libvirt-daemon.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 
-/** libvirt's QEMU driver looks up its default user before reading qemu.conf, and libvirtd stops without it. */
-function ensureQemuUser(): void {
-  if (spawnSync("getent", ["passwd", "libvirt-qemu"]).status !== 0) {
-    run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", "libvirt-qemu"]);
-  }
-  if (spawnSync("getent", ["group", "kvm"]).status !== 0) run(["groupadd", "--system", "kvm"]);
-}
+/**
+ * libvirt's QEMU driver looks up its default user before reading qemu.conf, and libvirtd stops without it: private
+ * copies of /etc/passwd and /etc/group with that user and the kvm group cover the machine's, inside the namespace.
+ */
+const PRIVATE_USERS = [
+  'e=/run/libvirt/.peer-etc && mkdir -p "$e/libvirt" && cp -a /etc/libvirt/. "$e/libvirt/" && mount --bind "$e/libvirt" /etc/libvirt',
+  'cp /etc/passwd "$e/passwd" && { grep -q "^libvirt-qemu:" "$e/passwd" || echo "libvirt-qemu:x:64055:64055::/nonexistent:/usr/sbin/nologin" >> "$e/passwd"; } && mount --bind "$e/passwd" /etc/passwd',
+  'cp /etc/group "$e/group" && { grep -q "^kvm:" "$e/group" || echo "kvm:x:64056:" >> "$e/group"; } && { grep -q "^libvirt-qemu:" "$e/group" || echo "libvirt-qemu:x:64055:" >> "$e/group"; } && mount --bind "$e/group" /etc/group',
+];
+
+/** Made inside the namespace once its mounts are in place: the readiness probe trusts nothing it finds before. */
+const READY = "/run/libvirt/.peer-mounted";
 
 function run(argv: string[]): string {
   const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8" });
@@ -28,14 +34,15 @@ export class LibvirtPeer {
   ) {}
 
   static async start(): Promise<LibvirtPeer> {
-    ensureQemuUser();
     const namespace = `vn-lv-${randomBytes(3).toString("hex")}`;
     run(["ip", "netns", "add", namespace]);
     const script = [
       ...PRIVATE_DIRS.map((d) => `mkdir -p ${d} && mount -t tmpfs tmpfs ${d}`),
-      'etc=$(mktemp -d) && cp -a /etc/libvirt/. "$etc"/ && mount --bind "$etc" /etc/libvirt',
+      ...PRIVATE_USERS,
+      `touch ${READY}`,
       "ip link set lo up",
-      "exec libvirtd",
+      // Its own pid file: the machine's libvirtd (if one runs) holds /run/libvirtd.pid.
+      "exec libvirtd --pid-file /run/libvirt/libvirtd.pid",
     ].join(" && ");
     // Its own session: libvirtd signals its process group at times, which must not reach the test runner.
     const daemon = spawn("ip", ["netns", "exec", namespace, "unshare", "--mount", "--propagation", "private", "sh", "-c", script], {
@@ -47,7 +54,8 @@ export class LibvirtPeer {
     const peer = new LibvirtPeer(namespace, daemon);
     for (let i = 0; i < 100; i++) {
       if (daemon.exitCode !== null) break;
-      if (daemon.pid && spawnSync("nsenter", ["-t", String(daemon.pid), "-m", "test", "-S", "/run/libvirt/libvirt-sock"]).status === 0) return peer;
+      const probe = `test -e ${READY} && test -S /run/libvirt/libvirt-sock`;
+      if (daemon.pid && spawnSync("nsenter", ["-t", String(daemon.pid), "-m", "sh", "-c", probe]).status === 0) return peer;
       await new Promise((r) => setTimeout(r, 100));
     }
     await peer.stop();
