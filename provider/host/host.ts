@@ -31,22 +31,8 @@ export class Host {
   readonly reservedNames = new Set<string>();
   /** Names another process took while this one raced for them (kept out of later choices). */
   readonly takenNames = new Set<string>();
-  private readonly locks = new Map<string, Promise<unknown>>();
-
-  /**
-   * Runs `body` when no other body holding `key` runs on this host (the per-host lock of docs/architecture.md §5), for work that
-   * reads shared state and changes it, such as a bridge's floor classes.
-   */
-  async exclusive<T>(key: string, body: () => Promise<T>): Promise<T> {
-    const previous = this.locks.get(key) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(body);
-    this.locks.set(key, run);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(key) === run) this.locks.delete(key);
-    }
-  }
+  /** Floor changes planned in this process and not yet applied, by bridge and class id (floor, or null: unplugged). */
+  readonly floorLedger = new Map<string, Map<number, number | null>>();
 
   constructor(readonly shell: RemoteShell) {
     this.batcher = new Batcher(shell);
@@ -78,10 +64,6 @@ export class Host {
 
   private parsed?: { stdout: string; snapshot: HostSnapshot };
 
-  /** The most recent observation this process made of the host, if any. */
-  latestObservation(): Promise<HostSnapshot> | undefined {
-    return this.parsed ? Promise.resolve(this.parsed.snapshot) : undefined;
-  }
 
   /**
    * Runs the operations in order in one exec and observes the result in the same exec. If one fails, the script

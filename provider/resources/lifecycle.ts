@@ -50,8 +50,11 @@ export interface ResourceType<I, O, X = undefined> {
   id(host: string, r: Known<I>, name: string): string;
   /** Inputs that an adoption read (the program's inputs instead of outputs) cannot do without; returns the problem. */
   adoptionProblem?(props: Props): string | undefined;
-  /** Work that reads and changes state shared with other resources runs under this per-host lock. */
-  lock?(r: Known<I> | undefined, o: O | undefined): string | undefined;
+  /**
+   * Records, until the apply is over, what the plan takes of state shared with other resources of this process (a
+   * bridge's floor classes), so that their plans in the same wave count it; returns how to release it.
+   */
+  reserve?(c: ApplyContext<Known<I>, O, X>, ops: readonly Operation[]): () => void;
   /** What the plan needs beyond the snapshot (probed once per host and cached where possible). */
   observe(c: ApplyContext<Known<I>, O, undefined>): Promise<X>;
   /** Pure: the operations from the observed state to the desired one; throws on a host-side problem. */
@@ -72,18 +75,18 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     return t.load ? t.load(props) : (props as unknown as O);
   };
   const connect = (c: unknown, what: string): Host => hostFor(resolveKnown(c, what) as Connection);
-  const locked = <T>(host: Host, key: string | undefined, body: () => Promise<T>): Promise<T> => (key ? host.exclusive(key, body) : body());
-  /**
-   * Under a lock the host's latest observation is fresh enough: the previous holder's apply came back with one,
-   * and what others changed since holds reservations. It saves the exec a fresh observation would cost each holder.
-   */
-  const observe = (host: Host, key: string | undefined) => (key ? (host.latestObservation() ?? host.observe()) : host.observe());
 
   async function run(base: Omit<ApplyContext<Known<I>, O, undefined>, "extra">, what: string) {
     const c = { ...base, extra: undefined };
     const full = { ...c, extra: await t.observe(c) };
     const ops = t.plan(full);
-    const snapshot = ops.length > 0 ? await base.host.apply(ops, `${what} ${t.noun} ${base.name}`.trimEnd()) : base.snapshot;
+    const release = t.reserve?.(full, ops);
+    let snapshot: HostSnapshot;
+    try {
+      snapshot = ops.length > 0 ? await base.host.apply(ops, `${what} ${t.noun} ${base.name}`.trimEnd()) : base.snapshot;
+    } finally {
+      release?.();
+    }
     const after = { ...base, snapshot, extra: undefined };
     return { ops, outputs: t.outputs({ ...after, desired: base.desired!, extra: await t.observe(after) }) };
   }
@@ -92,10 +95,9 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const r = resolveKnown(inputs as unknown as I, `creating a ${t.noun}`);
     const host = connect(r.connection, `creating a ${t.noun}`);
     const hostName = (r.connection as Connection).host;
-    const key = t.lock?.(r, undefined);
-    return locked(host, key, async () => {
+    return (async () => {
       for (let attempt = 1; ; attempt++) {
-        const snapshot = await (attempt === 1 ? observe(host, key) : host.observe());
+        const snapshot = await host.observe();
         const wanted = t.naming?.wanted(r);
         const chosen = t.naming
           ? chooseName({ ...t.naming, wanted: wanted!, owner: t.naming.owner(r), adopt: t.naming.adopt(r), importId: (n) => t.id(hostName, r, n) }, snapshot, host)
@@ -126,7 +128,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
           host.reservedNames.delete(name);
         }
       }
-    });
+    })();
   }
 
   /** Adoption reads get the program's inputs instead of outputs: check them, and take the name from the id. */
@@ -154,22 +156,22 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const previous = load(olds);
     const r = resolveKnown(news as unknown as I, `updating ${t.noun} ${id}`);
     const host = connect(r.connection, `updating ${t.noun} ${id}`);
-    const key = t.lock?.(r, previous);
-    return locked(host, key, async () => {
-      const { outputs } = await run({ host, snapshot: await observe(host, key), name: t.nameOf(previous), desired: r, previous }, "updating");
-      return { outs: stripUndefined(outputs ?? t.recorded(r, t.nameOf(previous))) as unknown as Props };
-    });
+    const { outputs } = await run({ host, snapshot: await host.observe(), name: t.nameOf(previous), desired: r, previous }, "updating");
+    return { outs: stripUndefined(outputs ?? t.recorded(r, t.nameOf(previous))) as unknown as Props };
   }
 
   async function remove(id: string, props: Props): Promise<void> {
     const previous = load(props);
     const host = connect(previous.connection, `deleting ${t.noun} ${id}`);
-    const key = t.lock?.(undefined, previous);
-    await locked(host, key, async () => {
-      const base = { host, snapshot: await observe(host, key), name: t.nameOf(previous), previous, extra: undefined };
-      const ops = t.plan({ ...base, extra: await t.observe(base) });
+    const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), previous, extra: undefined };
+    const full = { ...base, extra: await t.observe(base) };
+    const ops = t.plan(full);
+    const release = t.reserve?.(full, ops);
+    try {
       if (ops.length > 0) await host.apply(ops, `deleting ${t.noun} ${base.name}`.trimEnd());
-    });
+    } finally {
+      release?.();
+    }
   }
 
   return redactedHandlers({

@@ -78,7 +78,24 @@ export interface FloorPlanInput {
   guestMac: string;
   tcOf: (bridge: string) => DeviceTc;
   reserved: ReadonlySet<number>;
+  /**
+   * Floor changes other resources of this process planned and have not applied yet, by bridge and class id (the
+   * floor, or null when unplugged): counted as if applied, so concurrent plugs share one wave instead of a lock.
+   */
+  pending?: FloorLedger;
   what: string;
+}
+
+export type FloorLedger = ReadonlyMap<string, ReadonlyMap<number, number | null>>;
+
+/** Floors on a bridge as observed, with the changes still in flight applied over them. */
+function floorsWithPending(tc: DeviceTc, pending: ReadonlyMap<number, number | null> | undefined): { id: number; floor: number }[] {
+  const floors = new Map(floorClasses(tc).map((f) => [f.id, f.floor]));
+  for (const [id, floor] of pending ?? []) {
+    if (floor === null) floors.delete(id);
+    else floors.set(id, floor);
+  }
+  return [...floors].map(([id, floor]) => ({ id, floor }));
 }
 
 /** The steps from the previous floor to the wanted one, and the class id the guest holds afterwards. */
@@ -86,7 +103,7 @@ export function planFloor(p: FloorPlanInput): { steps: Operation[]; id?: number 
   const { want, previous, guestMac } = p;
   const steps: Operation[] = [];
   const others = (bridge: string, exceptId?: number) =>
-    floorClasses(p.tcOf(bridge))
+    floorsWithPending(p.tcOf(bridge), p.pending?.get(bridge))
       .filter((f) => f.id !== exceptId)
       .reduce((sum, f) => sum + f.floor, 0);
   const stays = want && previous && want.bridge === previous.bridge;
@@ -98,7 +115,8 @@ export function planFloor(p: FloorPlanInput): { steps: Operation[]; id?: number 
   const network = want.network!;
   const sum = others(want.bridge, stays ? previous!.id : undefined) + floor;
   if (!stays) {
-    const id = nextClassId(p.tcOf(want.bridge), p.reserved);
+    const inFlight = [...(p.pending?.get(want.bridge)?.keys() ?? [])];
+    const id = nextClassId(p.tcOf(want.bridge), new Set([...p.reserved, ...inFlight]));
     return { steps: [...steps, ...plug(want.bridge, network, guestMac, want.rate, id, sum, want.caps, p.tcOf(want.bridge))], id };
   }
   const id = previous!.id;
@@ -128,3 +146,26 @@ export function floorRecord(snapshot: HostSnapshot, n: { bridge: string; mac?: s
   return was && snapshot.tcOf(was.bridge).classes.some((c) => c.classId === floorIds(was.id).classId) ? was : undefined;
 }
 
+
+/**
+ * The floor changes a plan makes, as the ledger records them until its apply is over: a floor class added or changed
+ * under a bridge's 1:1 (its floor), or deleted (null). Returns how to take them out again.
+ */
+export function reserveFloors(ledger: Map<string, Map<number, number | null>>, ops: readonly Operation[]): () => void {
+  const entries: [string, number][] = [];
+  const note = (bridge: string, classId: string, floor: number | null) => {
+    const id = parseInt(classId.split(":")[1] ?? "", 16);
+    if (Number.isNaN(id) || id < 3) return;
+    const byId = ledger.get(bridge) ?? new Map<number, number | null>();
+    ledger.set(bridge, byId);
+    byId.set(id, floor);
+    entries.push([bridge, id]);
+  };
+  for (const o of ops) {
+    if ((o.op === "classAdd" || o.op === "classChange") && o.cls.parent === "1:1") note(o.dev, o.cls.classId, o.cls.rateKbps);
+    if (o.op === "classDel") note(o.dev, o.classId, null);
+  }
+  return () => {
+    for (const [bridge, id] of entries) ledger.get(bridge)?.delete(id);
+  };
+}

@@ -4,14 +4,13 @@ import type { Host } from "../../host/host";
 import type { HostSnapshot } from "../../host/snapshot";
 import { tcCapabilitiesFor, type TcCapabilities } from "../../net/tc";
 import { claimable } from "../../net/owner-alias";
-import { sameValue } from "../../same-value";
 import { stripUndefined } from "../../strip-undefined";
 import { observeDeviceTc, type DeviceTcView } from "../bandwidth/observe-device";
 import { planIfbCleanup } from "../bandwidth/plan";
 import { lifecycle, type ResourceType } from "../lifecycle";
 import { checkGuestInterface } from "./check";
 import { guestInterfacePolicy } from "./diff";
-import { floorRecord, observedFloor, planFloor, planted } from "./floor";
+import { floorRecord, observedFloor, planFloor, planted, reserveFloors } from "./floor";
 import { DEFAULT_TAP_TEMPLATE, guestDesired, guestOutputsFromObservation, intendedGuest, recordedGuest, type GuestResolved } from "./model";
 import { planGuestCreate, planGuestDelete, planGuestUpdate, planTapBandwidth } from "./plan";
 import { GUEST_INTERFACE_SCHEMA_VERSION, type GuestInterfaceInputs, type GuestInterfaceOutputs } from "./schema";
@@ -31,13 +30,6 @@ interface GuestExtra {
 
 const hasFloor = (n: GuestResolved | undefined) => n?.bandwidth?.inbound?.floor !== undefined;
 
-function floorMayChange(n: GuestResolved | undefined, o: GuestInterfaceOutputs | undefined): boolean {
-  const was = planted(o);
-  if (!n || !o) return hasFloor(n) || was !== undefined;
-  if (hasFloor(n) !== (was !== undefined)) return true;
-  if (!hasFloor(n)) return false;
-  return n.bandwidth?.inbound?.floor !== o.bandwidth?.inbound?.floor || n.bridge !== was?.bridge || n.mac !== o.mac || !sameValue(n.networkBandwidth, o.networkBandwidth);
-}
 
 /** The bridge the tap joins must exist and be a bridge; its MTU is the tap's default (docs/libvirt-behaviour.md §4.4). */
 function bridgeMtu(n: GuestResolved, snapshot: HostSnapshot, host: Host, tap: string): number {
@@ -67,9 +59,9 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
   id: (host, _n, name) => guestInterfaceId(host, name),
   // The tap's MAC has lost the guest's first byte (docs/libvirt-behaviour.md §4.3): the guest MAC must come from the program.
   adoptionProblem: (props) => (props.mac === undefined ? "give the guest's mac (the tap's own MAC does not tell it)" : undefined),
-  // Plugging, unplugging or changing a floor reads and changes the bridge's shared classes: one at a time per host
-  // (docs/architecture.md §5). A change that leaves the floor as it is (a rate, an MTU) runs with the others.
-  lock: (n, o) => (floorMayChange(n, o) ? "floor" : undefined),
+  // Plugging, unplugging or changing a floor changes the bridge's shared classes: each plan counts the floor
+  // changes of the others in flight in this process (docs/architecture.md §5), so a wave plugs them together.
+  reserve: ({ host }, ops) => reserveFloors(host.floorLedger, ops),
   recorded: recordedGuest,
 
   async observe({ host, snapshot, name, desired, previous }) {
@@ -81,7 +73,7 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
   plan({ host, snapshot, name, desired: n, previous, extra }) {
     // A floor an interrupted create plugged is found by the guest's MAC filter.
     const was = planted(previous) ?? (n && !previous?.floorClassId ? floorRecord(snapshot, n, undefined) : undefined);
-    const floorInput = { tcOf: (b: string) => snapshot.tcOf(b), reserved: new Set<number>(), what: `guest interface ${name}` };
+    const floorInput = { tcOf: (b: string) => snapshot.tcOf(b), reserved: new Set<number>(), pending: host.floorLedger, what: `guest interface ${name}` };
     const link = ownTap(snapshot, name, n ?? previous!, previous);
     if (!n) {
       const o = previous!;

@@ -7,7 +7,8 @@ import type { Operation } from "../../../provider/net/operation";
 import { LIBVIRT_TC, tcCapabilitiesFor, type DeviceTc } from "../../../provider/net/tc";
 import { quoteArgv } from "../../../provider/exec/quote";
 import { rollbackInverses } from "../../../provider/plan/inverse";
-import { nextClassId, planFloor, type FloorPlanInput } from "../../../provider/resources/guest-interface/floor";
+import { nextClassId, planFloor, reserveFloors, type FloorPlanInput } from "../../../provider/resources/guest-interface/floor";
+import type { Bandwidth } from "../../../provider/net/bandwidth";
 import recorded from "../fixtures/host/device-tc.json";
 import { NET_BANDWIDTH as NET } from "../fixtures/host/scenario";
 
@@ -229,5 +230,31 @@ describe("planFloor: changes to a plugged guest", () => {
       { op: "filterAdd", dev: "vnfk1", filter: { kind: "floorMac", id: 3, mac: MAC1 } },
       { op: "classChange", dev: "vnfk1", cls: { parent: "1:1", classId: "1:2", rateKbps: 1700, ceilKbps: 2000, quantum: 85 }, from: recorded12.noFloors },
     ]);
+  });
+});
+
+describe("floors planned in one wave (the ledger instead of a lock)", () => {
+  const network: Bandwidth = { inbound: { average: 1000, peak: 2000 } };
+  const caps = { leaf: "pfifo" as const, fwFilter: false, ingress: "police" as const };
+  const bridgeTc: DeviceTc = { qdiscs: [], classes: [{ classId: "1:1", parent: "1:", rateBits: 8e6, ceilBits: 16e6, burstBytes: 1600 }, { classId: "1:2", parent: "1:1", rateBits: 8e6, ceilBits: 16e6, burstBytes: 1600 }], filters: [], ingressFilters: [] };
+  it("gives concurrent plugs distinct class ids and has the later one count the earlier one's floor", () => {
+    const ledger = new Map<string, Map<number, number | null>>();
+    const planOne = (mac: string, floor: number) => {
+      const r = planFloor({ want: { bridge: "vnfk0", rate: { average: 1000, floor }, network, caps }, guestMac: mac, tcOf: () => bridgeTc, reserved: new Set(), pending: ledger, what: "guest" });
+      return { ...r, release: reserveFloors(ledger, r.steps) };
+    };
+    const a = planOne("52:54:00:00:00:01", 300);
+    const b = planOne("52:54:00:00:00:02", 200);
+    expect([a.id, b.id]).toEqual([3, 4]);
+    const unguaranteed = (steps: Operation[]) => steps.find((o) => o.op === "classChange" && o.cls.classId === "1:2") as Extract<Operation, { op: "classChange" }>;
+    expect(unguaranteed(a.steps).cls.rateKbps).toBe(1700);
+    expect(unguaranteed(b.steps).cls.rateKbps).toBe(1500);
+    a.release();
+    b.release();
+    expect([...(ledger.get("vnfk0")?.keys() ?? [])]).toEqual([]);
+  });
+  it("refuses a plug that would overcommit together with the floors in flight", () => {
+    const ledger = new Map([["vnfk0", new Map<number, number | null>([[3, 1500]])]]);
+    expect(() => planFloor({ want: { bridge: "vnfk0", rate: { average: 1000, floor: 600 }, network, caps }, guestMac: "52:54:00:00:00:03", tcOf: () => bridgeTc, reserved: new Set(), pending: ledger, what: "guest" })).toThrow(/floor=2100 would overcommit peak=2000/);
   });
 });
