@@ -1,5 +1,6 @@
 // Turns a plan into one POSIX sh script (one exec) that applies the operations in order and, when one fails, undoes
 // the ones before it on the host itself, newest first (docs/architecture.md §3.3), then reports what happened.
+// Consecutive operations of one tool go through its -batch input: one process instead of one per command.
 import { renderOperation } from "../iproute2/render-operation";
 import { quoteArg, quoteArgv } from "../exec/quote";
 import type { Operation } from "../net/operation";
@@ -28,10 +29,49 @@ export function renderApplyScript(ops: readonly Operation[], afterwards = ""): s
   } else {
     lines.push("undo() { :; }");
   }
-  ops.forEach((o, i) => lines.push(renderLine(o, `|| { s=$?; printf '%s %d %d\\n' ${FAILED_MARKER} ${i} $s; undo ${i}; exit 1; }`)));
+  for (const run of runs(ops)) {
+    if (run.tool === undefined || run.lines.length < 2) {
+      for (let i = run.start; i < run.start + run.count; i++) lines.push(renderLine(ops[i], `|| { s=$?; printf '%s %d %d\\n' ${FAILED_MARKER} ${i} $s; undo ${i}; exit 1; }`));
+      continue;
+    }
+    // -batch stops at the first failing line and names it ("Command failed -:N"): that is the failed operation.
+    lines.push(
+      `out=$(${run.tool} -batch - 2>&1 <<'VIRTNET_BATCH'`,
+      ...run.lines,
+      "VIRTNET_BATCH",
+      `) || { s=$?; n=$(printf '%s\\n' "$out" | sed -n 's/^Command failed -:\\([0-9][0-9]*\\)$/\\1/p' | head -n 1); i=$((${run.start} + \${n:-1} - 1)); printf '%s\\n' "$out" | grep -v '^Command failed -:' >&2; printf '%s %d %d\\n' ${FAILED_MARKER} "$i" "$s"; undo "$i"; exit 1; }`,
+    );
+  }
   lines.push(`printf '%s\\n' ${APPLIED_MARKER}`);
   if (afterwards) lines.push(afterwards);
   return lines.join("\n") + "\n";
+}
+
+const BATCH_TOOLS = new Set(["ip", "tc", "bridge"]);
+
+/** The tool and -batch line of an operation that can go through its tool's batch input, else undefined. */
+function batchLine(o: Operation): { tool: string; line: string } | undefined {
+  const { argv, requiresPath, bestEffort } = renderOperation(o);
+  // Batch lines take no options (ip -6 …), no single quotes, and stop at a failure a best-effort delete may have.
+  if (requiresPath || bestEffort || !BATCH_TOOLS.has(argv[0]) || argv[1]?.startsWith("-")) return undefined;
+  if (argv.some((a) => quoteArg(a) !== a)) return undefined;
+  return { tool: argv[0], line: argv.slice(1).join(" ") };
+}
+
+/** The plan cut into runs of consecutive operations that share a batchable tool (or single others). */
+function runs(ops: readonly Operation[]): { tool?: string; start: number; count: number; lines: string[] }[] {
+  const out: { tool?: string; start: number; count: number; lines: string[] }[] = [];
+  ops.forEach((o, i) => {
+    const b = batchLine(o);
+    const last = out[out.length - 1];
+    if (b && last?.tool === b.tool) {
+      last.count++;
+      last.lines.push(b.line);
+    } else {
+      out.push({ tool: b?.tool, start: i, count: 1, lines: b ? [b.line] : [] });
+    }
+  });
+  return out;
 }
 
 function renderLine(o: Operation, onFailure: string, strict = false): string {

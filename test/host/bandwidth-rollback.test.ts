@@ -76,7 +76,7 @@ async function checked(handlers: typeof guestInterface | typeof network, olds: P
 /** Runs `change` with the first step matching `command` made to fail; asserts the fault fired and the undo was clean. */
 async function failing(command: RegExp, change: () => Promise<unknown>): Promise<void> {
   const fault = shell!.failStep(command);
-  await expect(change()).rejects.toThrow(/failed \(exit 1\): \(no error output\); the steps before it were undone$/);
+  await expect(change()).rejects.toThrow(/failed \(exit 1\): .*the steps before it were undone$/);
   expect(fault.fired).toHaveLength(1);
 }
 

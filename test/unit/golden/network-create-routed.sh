@@ -2,17 +2,23 @@ undo() {
   if [ "$1" -gt 0 ]; then ip link del dev virbr10 || printf '%s %d %d\n' @@virtnet-undo-failed 0 $?; fi
   :
 }
-ip link add name virbr10 address 52:54:00:12:34:56 type bridge || { s=$?; printf '%s %d %d\n' @@virtnet-failed 0 $s; undo 0; exit 1; }
-ip link set dev virbr10 alias virtnet || { s=$?; printf '%s %d %d\n' @@virtnet-failed 1 $s; undo 1; exit 1; }
-ip link set dev virbr10 mtu 9000 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 2 $s; undo 2; exit 1; }
-ip link set dev virbr10 type bridge forward_delay 0 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 3 $s; undo 3; exit 1; }
-ip link set dev virbr10 type bridge stp_state 1 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 4 $s; undo 4; exit 1; }
+out=$(ip -batch - 2>&1 <<'VIRTNET_BATCH'
+link add name virbr10 address 52:54:00:12:34:56 type bridge
+link set dev virbr10 alias virtnet
+link set dev virbr10 mtu 9000
+link set dev virbr10 type bridge forward_delay 0
+link set dev virbr10 type bridge stp_state 1
+VIRTNET_BATCH
+) || { s=$?; n=$(printf '%s\n' "$out" | sed -n 's/^Command failed -:\([0-9][0-9]*\)$/\1/p' | head -n 1); i=$((0 + ${n:-1} - 1)); printf '%s\n' "$out" | grep -v '^Command failed -:' >&2; printf '%s %d %d\n' @@virtnet-failed "$i" "$s"; undo "$i"; exit 1; }
 if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr10/disable_ipv6=0 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 5 $s; undo 5; exit 1; }; fi
 if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr10/accept_ra=0 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 6 $s; undo 6; exit 1; }; fi
 if [ -e /proc/sys/net/ipv6/conf/virbr10 ]; then sysctl -q -w net/ipv6/conf/virbr10/autoconf=0 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 7 $s; undo 7; exit 1; }; fi
 ip addr add 192.168.100.1/24 broadcast 192.168.100.255 dev virbr10 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 8 $s; undo 8; exit 1; }
 ip -6 addr add 2001:db8:ac10:fd01::1/64 dev virbr10 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 9 $s; undo 9; exit 1; }
-ip link set dev virbr10 up || { s=$?; printf '%s %d %d\n' @@virtnet-failed 10 $s; undo 10; exit 1; }
-ip route add 192.168.222.0/24 via 192.168.100.10 dev virbr10 proto 241 metric 1 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 11 $s; undo 11; exit 1; }
+out=$(ip -batch - 2>&1 <<'VIRTNET_BATCH'
+link set dev virbr10 up
+route add 192.168.222.0/24 via 192.168.100.10 dev virbr10 proto 241 metric 1
+VIRTNET_BATCH
+) || { s=$?; n=$(printf '%s\n' "$out" | sed -n 's/^Command failed -:\([0-9][0-9]*\)$/\1/p' | head -n 1); i=$((10 + ${n:-1} - 1)); printf '%s\n' "$out" | grep -v '^Command failed -:' >&2; printf '%s %d %d\n' @@virtnet-failed "$i" "$s"; undo "$i"; exit 1; }
 ip -6 route add 2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr10 proto 241 metric 2 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 12 $s; undo 12; exit 1; }
 printf '%s\n' @@virtnet-applied
