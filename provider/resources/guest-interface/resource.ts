@@ -1,9 +1,7 @@
 // The GuestInterface resource (the host side of a VM's NIC: a tap on a bridge, its port flags, fdb entry, bandwidth
 // and floor) as the lifecycle needs it. Everything shared lives in ../lifecycle.ts.
-import type { Host } from "../../host/host";
-import type { HostSnapshot } from "../../host/snapshot";
 import { tcCapabilitiesFor, type TcCapabilities } from "../../net/tc";
-import { claimable } from "../../net/owner-alias";
+import { ownedLink, refuseForeign } from "../owned-link";
 import { stripUndefined } from "../../strip-undefined";
 import { observeDeviceTc, type DeviceTcView } from "../bandwidth/observe-device";
 import { planIfbCleanup } from "../bandwidth/plan";
@@ -12,6 +10,7 @@ import { checkGuestInterface } from "./check";
 import { guestInterfacePolicy } from "./diff";
 import { floorRecord, observedFloor, planFloor, planted, reserveFloors } from "./floor";
 import { DEFAULT_TAP_TEMPLATE, guestDesired, guestOutputsFromObservation, intendedGuest, recordedGuest, type GuestResolved } from "./model";
+import { guestPreflight } from "./preflight";
 import { planGuestCreate, planGuestDelete, planGuestUpdate, planTapBandwidth } from "./plan";
 import { GUEST_INTERFACE_SCHEMA_VERSION, type GuestInterfaceInputs, type GuestInterfaceOutputs } from "./schema";
 
@@ -30,23 +29,6 @@ interface GuestExtra {
 
 const hasFloor = (n: GuestResolved | undefined) => n?.bandwidth?.inbound?.floor !== undefined;
 
-
-/** The bridge the tap joins must exist and be a bridge; its MTU is the tap's default (docs/libvirt-behaviour.md §4.4). */
-function bridgeMtu(n: GuestResolved, snapshot: HostSnapshot, host: Host, tap: string): number {
-  const bridge = snapshot.link(n.bridge);
-  if (!bridge || bridge.kind !== "bridge") {
-    throw new Error(`guest interface ${tap} on ${host.label}: ${n.bridge} ${bridge ? "is not a bridge" : "does not exist"}; create its network first`);
-  }
-  return bridge.mtu;
-}
-
-/** The tap under the name when it is this resource's to manage (docs/architecture.md §4, ownership). */
-function ownTap(snapshot: HostSnapshot, name: string, n: { owner?: string; adopt?: boolean }, previous: GuestInterfaceOutputs | undefined) {
-  const link = snapshot.link(name);
-  const legacy = (previous?.schemaVersion ?? GUEST_INTERFACE_SCHEMA_VERSION) < 2;
-  const adopt = n.adopt === true || previous?.adopt === true;
-  return link && claimable(link.alias, n.owner, { legacy, adopt }) ? link : undefined;
-}
 
 export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfaceOutputs, GuestExtra> = {
   noun: "guest interface",
@@ -74,20 +56,15 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
     // A floor an interrupted create plugged is found by the guest's MAC filter.
     const was = planted(previous) ?? (n && !previous?.floorClassId ? floorRecord(snapshot, n, undefined) : undefined);
     const floorInput = { tcOf: (b: string) => snapshot.tcOf(b), reserved: new Set<number>(), pending: host.floorLedger, what: `guest interface ${name}` };
-    const link = ownTap(snapshot, name, n ?? previous!, previous);
+    const link = ownedLink(snapshot, name, n ?? previous!, previous);
     if (!n) {
       const o = previous!;
       const unplug = was ? planFloor({ ...floorInput, previous: { ...was, floor: 0, mac: o.mac, network: o.networkBandwidth }, guestMac: o.mac }).steps : [];
       return [...unplug, ...(link ? planGuestDelete(name) : []), ...(link ? planIfbCleanup(snapshot, name) : [])];
     }
-    if (!link && snapshot.link(name)) {
-      throw new Error(`tap ${name} on ${host.label} is no longer virtnet's (its marker is '${snapshot.link(name)!.alias ?? ""}'): someone else made an interface of that name; virtnet will not change it. Remove it, or set adopt: true`);
-    }
-    const mtu = bridgeMtu(n, snapshot, host, name);
+    refuseForeign(snapshot, "tap", name, host, link);
     const d = guestDesired(n, name);
-    // Two guests of one MAC on a bridge would steal each other's frames (and libvirt mode's fdb entry fails).
-    const twin = [...snapshot.links.values()].find((l) => l.name !== name && l.master === n.bridge && l.mac === d.tapMac);
-    if (twin) throw new Error(`guest interface ${name} on ${host.label}: mac ${d.guestMac} is already the guest MAC of ${twin.name} on ${n.bridge}; give each guest on a network its own MAC`);
+    const mtu = guestPreflight(d, snapshot, host);
     const rate = n.bandwidth?.inbound;
     // The network port (its floor) is plugged before the tap exists, as libvirt allocates the port first (docs/libvirt-behaviour.md §4.5).
     const floor = planFloor({
@@ -103,7 +80,7 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
 
   outputs({ snapshot, name, desired, previous, extra }) {
     // Someone else's interface under the name is not the guest interface: it reads as gone, and is never changed.
-    const link = ownTap(snapshot, name, desired, previous);
+    const link = ownedLink(snapshot, name, desired, previous);
     if (!link) return undefined;
     const floor = extra.tap ? floorRecord(snapshot, desired, previous) : undefined;
     const tc = extra.tap && {

@@ -1,5 +1,7 @@
 // Checks that need the host's state, run before anything changes (docs/libvirt-behaviour.md §2.3, networkCheckRouteCollision).
+import type { Host } from "../../host/host";
 import type { HostSnapshot } from "../../host/snapshot";
+import { isVirtnetAlias } from "../../net/owner-alias";
 import { describeObservedRoute, sameDestination, type DesiredRoute } from "../route/model";
 import { routeCollisions } from "../route/plan";
 import { networkAddress } from "../../net/ip-address";
@@ -22,4 +24,13 @@ export function networkPreflightProblems(d: NetworkDesired, snapshot: HostSnapsh
   const index = (r: DesiredRoute) => d.routes.indexOf(r);
   problems.push(...routeCollisions({ bridge: d.name, desired: d.routes, managed: managedRoutes, observed: snapshot.routes, legacy }, (r) => `routes[${index(r)}]`));
   return problems;
+}
+
+/** Guests of this deployment are deleted before their network; any left belong to someone else. */
+export function refuseForeignGuests(snapshot: HostSnapshot, bridge: string, host: Host): [] {
+  const guests = [...snapshot.links.values()].filter((l) => l.master === bridge && l.kind === "tun" && isVirtnetAlias(l.alias)).map((l) => l.name);
+  if (guests.length > 0) {
+    throw new Error(`bridge ${bridge} on ${host.label} still has guest interfaces that virtnet manages elsewhere (another stack or program): ${guests.join(", ")}. Delete or move them first`);
+  }
+  return [];
 }

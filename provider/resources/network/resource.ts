@@ -2,7 +2,7 @@
 // needs it: naming, observation, plan and outputs. Everything shared lives in ../lifecycle.ts.
 import type { Host } from "../../host/host";
 import type { HostSnapshot } from "../../host/snapshot";
-import { claimable, isVirtnetAlias } from "../../net/owner-alias";
+import { isLegacyState, ownedLink, refuseForeign } from "../owned-link";
 import { stripUndefined } from "../../strip-undefined";
 import { observeDeviceTc, type DeviceTcView } from "../bandwidth/observe-device";
 import { planIfbCleanup } from "../bandwidth/plan";
@@ -12,7 +12,7 @@ import { checkNetwork } from "./check";
 import { networkPolicy } from "./diff";
 import { DEFAULT_BRIDGE_TEMPLATE, NETWORK_SCHEMA_VERSION, intendedNetwork, networkDesired, outputsFromObservation, recordedNetwork, type NetworkOutputs } from "./model";
 import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan";
-import { networkPreflightProblems } from "./preflight";
+import { networkPreflightProblems, refuseForeignGuests } from "./preflight";
 import { networkRuleFailures } from "./rules";
 import type { NetworkInputs } from "./schema";
 
@@ -50,12 +50,9 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
   plan({ host, snapshot, name, desired, previous, extra: tc }) {
     const link = ownBridge(snapshot, name, host, desired ?? previous!, previous);
     if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planNetworkDelete(name), ...planIfbCleanup(snapshot, name)] : [];
-    const foreign = snapshot.link(name);
-    if (!link && foreign) {
-      throw new Error(`bridge ${name} on ${host.label} is no longer virtnet's (its marker is '${foreign.alias ?? ""}'): someone else made an interface of that name; virtnet will not change it. Remove it, or set adopt: true`);
-    }
+    refuseForeign(snapshot, "bridge", name, host, link);
     const d = networkDesired(recordedNetwork(desired, name));
-    const legacy = isLegacy(previous);
+    const legacy = isLegacyState(previous);
     const managedRoutes = link && previous ? previous.routes.map(desiredRoute) : [];
     // The rules preview had to defer (addresses that were unknown), then the checks that need the host.
     const problems = [...networkRuleFailures(desired).map((f) => `${f.property}: ${f.reason}`), ...networkPreflightProblems(d, snapshot, managedRoutes, legacy)];
@@ -68,27 +65,14 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
   outputs({ host, snapshot, name, desired, previous, extra: tc }) {
     // Someone else's interface under the name is not the network: it reads as gone, and is never changed.
     const link = ownBridge(snapshot, name, host, desired, previous);
-    return link ? stripUndefined(outputsFromObservation(recordedNetwork(desired, name), link, snapshot.routes, tc, isLegacy(previous))) : undefined;
+    return link ? stripUndefined(outputsFromObservation(recordedNetwork(desired, name), link, snapshot.routes, tc, isLegacyState(previous))) : undefined;
   },
 };
 
-/** State written before owner markers (schema 1): its bridge carries "virtnet" and its routes `proto static`. */
-const isLegacy = (o: NetworkOutputs | undefined) => (o?.schemaVersion ?? NETWORK_SCHEMA_VERSION) < 2;
-
 /** The bridge under the name when it is this network's to manage (docs/architecture.md §4, ownership). */
 function ownBridge(snapshot: HostSnapshot, name: string, host: Host, n: { owner?: string; adopt?: boolean }, previous: NetworkOutputs | undefined) {
-  const link = bridgeOf(snapshot, name, host);
-  const adopt = n.adopt === true || previous?.adopt === true;
-  return link && claimable(link.alias, n.owner, { legacy: isLegacy(previous), adopt }) ? link : undefined;
-}
-
-/** Guests of this deployment are deleted first (they depend on the network); any left belong to someone else. */
-function refuseForeignGuests(snapshot: HostSnapshot, bridge: string, host: Host): [] {
-  const guests = [...snapshot.links.values()].filter((l) => l.master === bridge && l.kind === "tun" && isVirtnetAlias(l.alias)).map((l) => l.name);
-  if (guests.length > 0) {
-    throw new Error(`bridge ${bridge} on ${host.label} still has guest interfaces that virtnet manages elsewhere (another stack or program): ${guests.join(", ")}. Delete or move them first`);
-  }
-  return [];
+  bridgeOf(snapshot, name, host);
+  return ownedLink(snapshot, name, n, previous);
 }
 
 /** The Network handlers the serialized shim delegates to. */

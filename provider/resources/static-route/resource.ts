@@ -6,6 +6,7 @@ import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import type { Known } from "../../known";
 import { stripUndefined } from "../../strip-undefined";
 import { lifecycle, type ResourceType } from "../lifecycle";
+import { isLegacyState } from "../owned-link";
 import { desiredRoute, destinationText, isVirtnetRoute, routeOutputs, sameDestination } from "../route/model";
 import { allRouteSteps, planRoutes, routeCollisions } from "../route/plan";
 import { checkStaticRoute, routeAgainstNetworkFailures, staticRouteRuleFailures } from "./check";
@@ -22,9 +23,6 @@ export function staticRouteId(host: string, r: Route): string {
 function label(r: Route, host: Host): string {
   return `route to ${destinationText(desiredRoute(r))} via ${r.gateway} on ${r.bridge} (${host.label})`;
 }
-
-/** State written before virtnet's route protocol (schema 1): its route carries `proto static`. */
-const isLegacy = (o: StaticRouteOutputs | undefined) => (o?.schemaVersion ?? STATIC_ROUTE_SCHEMA_VERSION) < 2;
 
 /**
  * The route this resource manages, as observed: virtnet's, on the bridge, to the destination, preferring the managed
@@ -47,7 +45,7 @@ function preflight(n: Route, snapshot: HostSnapshot, host: Host, managed: Static
   const problems = [
     ...staticRouteRuleFailures(n).map((f) => `${f.property}: ${f.reason}`),
     ...routeAgainstNetworkFailures(n, ips, "").map((f) => `${f.property}: ${f.reason}`),
-    ...routeCollisions({ bridge: n.bridge, desired: [desiredRoute(n)], managed: managed ? [desiredRoute(managed)] : [], observed: snapshot.routes, legacy: isLegacy(managed) }, () => "the route"),
+    ...routeCollisions({ bridge: n.bridge, desired: [desiredRoute(n)], managed: managed ? [desiredRoute(managed)] : [], observed: snapshot.routes, legacy: isLegacyState(managed) }, () => "the route"),
   ];
   if (problems.length > 0) throw new Error(`${label(n, host)}: ${[...new Set(problems)].join("; ")}`);
 }
@@ -69,12 +67,12 @@ export const staticRouteType: ResourceType<StaticRouteInputs, StaticRouteOutputs
     if (desired) preflight(desired, snapshot, host, previous);
     const managed = previous ? [desiredRoute(previous)] : [];
     const bridge = desired?.bridge ?? previous!.bridge;
-    return allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes, legacy: isLegacy(previous) }));
+    return allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes, legacy: isLegacyState(previous) }));
   },
 
   outputs({ snapshot, desired, previous }) {
     // The route, or the bridge it went through, was removed: the resource is gone.
-    const observed = observedRoute(snapshot, desired, isLegacy(previous));
+    const observed = observedRoute(snapshot, desired, isLegacyState(previous));
     return observed ? recorded(routeOutputs(desired, observed)) : undefined;
   },
 };
