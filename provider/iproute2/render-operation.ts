@@ -1,5 +1,6 @@
 // Renders operations to argv: the only place that knows iproute2's syntax (docs/architecture.md §3.2), reproducing
 // libvirt's command forms (docs/libvirt-behaviour.md §6.2) and virtnet's route form (docs/architecture.md §4).
+import { quoteArg } from "../exec/quote";
 import { broadcastAddress } from "../net/ip-address";
 import type { Operation } from "../net/operation";
 import { ROUTE_PROTOCOL } from "../net/owner-alias";
@@ -8,6 +9,17 @@ import type { RenderedCommand } from "./rendered-command";
 import { renderTcOperation } from "./render-tc";
 
 export type { RenderedCommand } from "./rendered-command";
+
+const BATCH_TOOLS = new Set(["ip", "tc", "bridge"]);
+
+/** The tool and `-batch` input line of an operation that can go through its tool's batch input, else undefined. */
+export function renderBatchLine(o: Operation): { tool: string; line: string } | undefined {
+  const { argv, requiresPath, bestEffort } = renderOperation(o);
+  // Batch lines take no options (ip -6 …) and no single quotes, and a batch stops at a best-effort delete's failure.
+  if (requiresPath || bestEffort || !BATCH_TOOLS.has(argv[0]) || argv[1]?.startsWith("-")) return undefined;
+  if (argv.some((a) => quoteArg(a) !== a)) return undefined;
+  return { tool: argv[0], line: argv.slice(1).join(" ") };
+}
 
 export function renderOperation(o: Operation): RenderedCommand {
   switch (o.op) {

@@ -1,7 +1,7 @@
 // Turns a plan into one POSIX sh script (one exec) that applies the operations in order and, when one fails, undoes
 // the ones before it on the host itself, newest first (docs/architecture.md §3.3), then reports what happened.
 // Consecutive operations of one tool go through its -batch input: one process instead of one per command.
-import { renderOperation } from "../iproute2/render-operation";
+import { renderBatchLine, renderOperation } from "../iproute2/render-operation";
 import { quoteArg, quoteArgv } from "../exec/quote";
 import type { Operation } from "../net/operation";
 import { rollbackInverses } from "./inverse";
@@ -47,22 +47,11 @@ export function renderApplyScript(ops: readonly Operation[], afterwards = ""): s
   return lines.join("\n") + "\n";
 }
 
-const BATCH_TOOLS = new Set(["ip", "tc", "bridge"]);
-
-/** The tool and -batch line of an operation that can go through its tool's batch input, else undefined. */
-function batchLine(o: Operation): { tool: string; line: string } | undefined {
-  const { argv, requiresPath, bestEffort } = renderOperation(o);
-  // Batch lines take no options (ip -6 …), no single quotes, and stop at a failure a best-effort delete may have.
-  if (requiresPath || bestEffort || !BATCH_TOOLS.has(argv[0]) || argv[1]?.startsWith("-")) return undefined;
-  if (argv.some((a) => quoteArg(a) !== a)) return undefined;
-  return { tool: argv[0], line: argv.slice(1).join(" ") };
-}
-
 /** The plan cut into runs of consecutive operations that share a batchable tool (or single others). */
 function runs(ops: readonly Operation[]): { tool?: string; start: number; count: number; lines: string[] }[] {
   const out: { tool?: string; start: number; count: number; lines: string[] }[] = [];
   ops.forEach((o, i) => {
-    const b = batchLine(o);
+    const b = renderBatchLine(o);
     const last = out[out.length - 1];
     if (b && last?.tool === b.tool) {
       last.count++;
