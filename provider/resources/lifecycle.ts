@@ -65,6 +65,25 @@ export interface ResourceType<I, O, X = undefined> {
   recorded(r: Known<I>, name: string): O;
 }
 
+/**
+ * A plan made from an observation another change overtook (an interrupted run's apply still queued on the host's
+ * lock, another stack) fails on an object that is no longer, or already, there, and is undone; observed again, it is
+ * planned again, a bounded number of times. Any other refusal is the user's to see at once.
+ */
+const STALE_PLAN_ATTEMPTS = 3;
+const STALE = /No such process|Cannot find device|File exists|No such file or directory/;
+
+/** Runs `body` again while it fails with an apply the host undid on a stale view; the last failure is thrown. */
+async function replanning<T>(body: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await body();
+    } catch (e) {
+      if (!(e instanceof ApplyError && e.rolledBack && STALE.test(e.message)) || attempt >= STALE_PLAN_ATTEMPTS) throw e;
+    }
+  }
+}
+
 /** A name taken from a template may be taken by another process between observation and creation: choose again. */
 const NAME_RACE_ATTEMPTS = 12;
 
@@ -156,22 +175,24 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const previous = load(olds);
     const r = resolveKnown(news as unknown as I, `updating ${t.noun} ${id}`);
     const host = connect(r.connection, `updating ${t.noun} ${id}`);
-    const { outputs } = await run({ host, snapshot: await host.observe(), name: t.nameOf(previous), desired: r, previous }, "updating");
+    const { outputs } = await replanning(async () => run({ host, snapshot: await host.observe(), name: t.nameOf(previous), desired: r, previous }, "updating"));
     return { outs: stripUndefined(outputs ?? t.recorded(r, t.nameOf(previous))) as unknown as Props };
   }
 
   async function remove(id: string, props: Props): Promise<void> {
     const previous = load(props);
     const host = connect(previous.connection, `deleting ${t.noun} ${id}`);
-    const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), previous, extra: undefined };
-    const full = { ...base, extra: await t.observe(base) };
-    const ops = t.plan(full);
-    const release = t.reserve?.(full, ops);
-    try {
-      if (ops.length > 0) await host.apply(ops, `deleting ${t.noun} ${base.name}`.trimEnd());
-    } finally {
-      release?.();
-    }
+    await replanning(async () => {
+      const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), previous, extra: undefined };
+      const full = { ...base, extra: await t.observe(base) };
+      const ops = t.plan(full);
+      const release = t.reserve?.(full, ops);
+      try {
+        if (ops.length > 0) await host.apply(ops, `deleting ${t.noun} ${base.name}`.trimEnd());
+      } finally {
+        release?.();
+      }
+    });
   }
 
   return redactedHandlers({

@@ -11,11 +11,11 @@ const STEP = new RegExp(`^(if \\[ -e \\S+ \\]; then )?(.+?)( \\|\\| \\{ s=\\$\\?
 /** The first line of a run of operations through one tool's -batch input, and its last. */
 const BATCH_START = /^out=\$\((ip|tc|bridge) -batch - 2>&1 <<'VIRTNET_BATCH'$/;
 const BATCH_END = "VIRTNET_BATCH";
-/** A batch line each tool refuses (no such device), standing in for the step made to fail. */
+/** A batch line each tool refuses (an unsupported request on lo), standing in for the step made to fail. */
 const REFUSED_LINE: Record<string, string> = {
-  ip: "link set dev vtfault0 up",
-  tc: "qdisc del dev vtfault0 root",
-  bridge: "link set dev vtfault0 learning off",
+  ip: "link set dev lo type bridge stp_state 1",
+  tc: "qdisc add dev lo root handle 1: virtnetnosuchqdisc",
+  bridge: "link set dev lo learning off",
 };
 
 export interface Fault {
