@@ -9,6 +9,11 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "setup.sh: run as root (it installs Debian packages; the sandbox host needs network namespaces)" >&2
   exit 1
 fi
+# Node.js 20.19 or newer (vitest needs it; Debian 12's own nodejs is 18): say so plainly rather than fail later.
+if ! command -v node >/dev/null 2>&1 || ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "setup.sh: virtnet needs Node.js 20.19 or newer (found: $(node --version 2>/dev/null || echo none)); install it from nodejs.org or NodeSource, then run this again" >&2
+  exit 1
+fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends openssh-server openssh-client iproute2 procps sudo ca-certificates python3 libvirt-clients libxml2-utils libvirt-daemon iptables dnsmasq-base >/dev/null
