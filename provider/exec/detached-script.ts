@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 
 /** Where applies keep their output until the exec that started them has read it (root's; a user's own elsewhere). */
-export const RUN_DIR = "/run/virtnet";
+const RUN_DIR = "/run/virtnet";
 
 /** Sets $vd to the run directory and makes it; a user without root gets one of their own, so their error is the kernel's. */
 const PREPARE = `{ vd=${RUN_DIR}; [ "$(id -u)" = 0 ] || vd="\${TMPDIR:-/tmp}/virtnet-$(id -u)"; mkdir -p "$vd" && chmod 700 "$vd"; }`;

@@ -9,6 +9,11 @@ export type TraceEvent =
   /** The kernel commands of one apply (argv only: no credentials ever reach a command line), for the benchmark. */
   | { event: "apply"; host: string; commands: string[] };
 
+/** Whether tracing is on: events that cost something to describe are only built then. */
+export function tracing(): boolean {
+  return Boolean(process.env.VIRTNET_TRACE_FILE);
+}
+
 export function trace(e: TraceEvent): void {
   const file = process.env.VIRTNET_TRACE_FILE;
   if (!file) return;

@@ -3,7 +3,7 @@ import { Batcher } from "../exec/batcher";
 import type { RemoteShell } from "../exec/remote-shell";
 import { renderOperation } from "../iproute2/render-operation";
 import { quoteArgv } from "../exec/quote";
-import { trace } from "../exec/exec-trace";
+import { trace, tracing } from "../exec/exec-trace";
 import { OBSERVE_LOCK, renderDetached } from "../exec/detached-script";
 import { parseApplyOutput, renderApplyScript } from "../plan/apply-script";
 import type { Operation } from "../net/operation";
@@ -33,6 +33,8 @@ export class Host {
   readonly takenNames = new Set<string>();
   /** Floor changes planned in this process and not yet applied, by bridge and class id (floor, or null: unplugged). */
   readonly floorLedger = new Map<string, Map<number, number | null>>();
+  /** The last observation's output and its parse, shared by every resource that asked for it. */
+  private parsed?: { stdout: string; snapshot: HostSnapshot };
 
   constructor(readonly shell: RemoteShell) {
     this.batcher = new Batcher(shell);
@@ -62,16 +64,13 @@ export class Host {
     return this.parsed.snapshot;
   }
 
-  private parsed?: { stdout: string; snapshot: HostSnapshot };
-
-
   /**
    * Runs the operations in order in one exec and observes the result in the same exec. If one fails, the script
    * undoes the ones before it on the host, and an ApplyError names the failing command, its stderr, and any undo
    * that failed too (never swallowed).
    */
   async apply(ops: readonly Operation[], what: string): Promise<HostSnapshot> {
-    trace({ event: "apply", host: this.label, commands: ops.map((o) => quoteArgv(renderOperation(o).argv)) });
+    if (tracing()) trace({ event: "apply", host: this.label, commands: ops.map((o) => quoteArgv(renderOperation(o).argv)) });
     // The wave's observation rides in the same exec, after every apply of the batch.
     const observed = this.observe();
     observed.catch(() => undefined);

@@ -22,7 +22,7 @@ export interface FieldPolicy<O, N> {
 }
 
 /** The property is unknown or differs from the recorded value. */
-export function valueChanged(olds: unknown, news: unknown, property: string): boolean {
+function valueChanged(olds: unknown, news: unknown, property: string): boolean {
   const n = (news as Props)[property];
   return containsUnknown(n) || !sameValue((olds as Props)[property], n);
 }

@@ -1,7 +1,7 @@
 // The one lifecycle every resource shares (docs/architecture.md §3.1): check and diff with Pulumi's unknowns; create,
 // read, update and delete with resolved inputs, each as observe → plan → apply in one exec → observe. A resource
 // declares only what is its own (ResourceType); this file owns state versions, name reservation, name races,
-// adoption reads, per-host locks, partial failures and the scrubbing of secrets from everything thrown.
+// adoption reads, stale-plan retries, partial failures and the scrubbing of secrets from everything thrown.
 import { ApplyError, ApplyInterrupted, type Host } from "../host/host";
 import { hostFor } from "../host/host-pool";
 import type { HostSnapshot } from "../host/snapshot";
@@ -95,59 +95,63 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
   };
   const connect = (c: unknown, what: string): Host => hostFor(resolveKnown(c, what) as Connection);
 
-  async function run(base: Omit<ApplyContext<Known<I>, O, undefined>, "extra">, what: string) {
+  type Base = Omit<ApplyContext<Known<I>, O, undefined>, "extra">;
+
+  /** Plans from the observation and applies (holding the plan's reservations meanwhile); the state it leads to. */
+  async function planAndApply(base: Base, what: string): Promise<HostSnapshot> {
     const c = { ...base, extra: undefined };
     const full = { ...c, extra: await t.observe(c) };
     const ops = t.plan(full);
     const release = t.reserve?.(full, ops);
-    let snapshot: HostSnapshot;
     try {
-      snapshot = ops.length > 0 ? await base.host.apply(ops, `${what} ${t.noun} ${base.name}`.trimEnd()) : base.snapshot;
+      return ops.length > 0 ? await base.host.apply(ops, `${what} ${t.noun} ${base.name}`.trimEnd()) : base.snapshot;
     } finally {
       release?.();
     }
-    const after = { ...base, snapshot, extra: undefined };
-    return { ops, outputs: t.outputs({ ...after, desired: base.desired!, extra: await t.observe(after) }) };
+  }
+
+  /** Create or update: plan, apply, and the outputs the resulting state shows. */
+  async function run(base: Base & { desired: Known<I> }, what: string): Promise<O | undefined> {
+    const after = { ...base, snapshot: await planAndApply(base, what), extra: undefined };
+    return t.outputs({ ...after, extra: await t.observe(after) });
   }
 
   async function create(inputs: Props): Promise<{ id: string; outs: Props }> {
     const r = resolveKnown(inputs as unknown as I, `creating a ${t.noun}`);
     const host = connect(r.connection, `creating a ${t.noun}`);
     const hostName = (r.connection as Connection).host;
-    return (async () => {
-      for (let attempt = 1; ; attempt++) {
-        const snapshot = await host.observe();
-        const wanted = t.naming?.wanted(r);
-        const chosen = t.naming
-          ? chooseName({ ...t.naming, wanted: wanted!, owner: t.naming.owner(r), adopt: t.naming.adopt(r), importId: (n) => t.id(hostName, r, n) }, snapshot, host)
-          : { name: "", adopted: false };
-        const name = chosen.name;
-        const id = t.id(hostName, r, name);
-        try {
-          // What an interrupted create of this resource left is converged like a recorded object.
-          const previous = chosen.adopted ? t.recorded(r, name) : undefined;
-          const { outputs } = await run({ host, snapshot, name, desired: r, previous }, "creating");
-          return { id, outs: stripUndefined(outputs ?? t.recorded(r, name)) as unknown as Props };
-        } catch (e) {
-          const raced = e instanceof ApplyError && e.rolledBack && /File exists|Device or resource busy/.test(e.message);
-          if (raced && wanted !== undefined && isNameTemplate(wanted) && attempt < NAME_RACE_ATTEMPTS) {
-            // Another process has the name now, whether or not the next observation already shows it.
-            host.takenNames.add(name);
-            await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
-            continue;
-          }
-          if ((e instanceof ApplyError && !e.rolledBack) || e instanceof ApplyInterrupted) {
-            // The engine stores these as the resource's outputs: they must carry the serialized provider for a later
-            // delete, and contain no undefined (the plugin cannot encode it and never answers).
-            const properties = { ...stripUndefined(t.recorded(r, name)), __provider: inputs.__provider } as unknown as Props;
-            throw new PartialFailure(e.message, id, properties, [e.message]);
-          }
-          throw e;
-        } finally {
-          host.reservedNames.delete(name);
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await host.observe();
+      const wanted = t.naming?.wanted(r);
+      const chosen = t.naming
+        ? chooseName({ ...t.naming, wanted: wanted!, owner: t.naming.owner(r), adopt: t.naming.adopt(r), importId: (n) => t.id(hostName, r, n) }, snapshot, host)
+        : { name: "", adopted: false };
+      const name = chosen.name;
+      const id = t.id(hostName, r, name);
+      try {
+        // What an interrupted create of this resource left is converged like a recorded object.
+        const previous = chosen.adopted ? t.recorded(r, name) : undefined;
+        const outputs = await run({ host, snapshot, name, desired: r, previous }, "creating");
+        return { id, outs: stripUndefined(outputs ?? t.recorded(r, name)) as unknown as Props };
+      } catch (e) {
+        const raced = e instanceof ApplyError && e.rolledBack && /File exists|Device or resource busy/.test(e.message);
+        if (raced && wanted !== undefined && isNameTemplate(wanted) && attempt < NAME_RACE_ATTEMPTS) {
+          // Another process has the name now, whether or not the next observation already shows it.
+          host.takenNames.add(name);
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+          continue;
         }
+        if ((e instanceof ApplyError && !e.rolledBack) || e instanceof ApplyInterrupted) {
+          // The engine stores these as the resource's outputs: they must carry the serialized provider for a later
+          // delete, and contain no undefined (the plugin cannot encode it and never answers).
+          const properties = { ...stripUndefined(t.recorded(r, name)), __provider: inputs.__provider } as unknown as Props;
+          throw new PartialFailure(e.message, id, properties, [e.message]);
+        }
+        throw e;
+      } finally {
+        host.reservedNames.delete(name);
       }
-    })();
+    }
   }
 
   /** Adoption reads get the program's inputs instead of outputs: check them, and take the name from the id. */
@@ -175,24 +179,14 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const previous = load(olds);
     const r = resolveKnown(news as unknown as I, `updating ${t.noun} ${id}`);
     const host = connect(r.connection, `updating ${t.noun} ${id}`);
-    const { outputs } = await replanning(async () => run({ host, snapshot: await host.observe(), name: t.nameOf(previous), desired: r, previous }, "updating"));
+    const outputs = await replanning(async () => run({ host, snapshot: await host.observe(), name: t.nameOf(previous), desired: r, previous }, "updating"));
     return { outs: stripUndefined(outputs ?? t.recorded(r, t.nameOf(previous))) as unknown as Props };
   }
 
   async function remove(id: string, props: Props): Promise<void> {
     const previous = load(props);
     const host = connect(previous.connection, `deleting ${t.noun} ${id}`);
-    await replanning(async () => {
-      const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), previous, extra: undefined };
-      const full = { ...base, extra: await t.observe(base) };
-      const ops = t.plan(full);
-      const release = t.reserve?.(full, ops);
-      try {
-        if (ops.length > 0) await host.apply(ops, `deleting ${t.noun} ${base.name}`.trimEnd());
-      } finally {
-        release?.();
-      }
-    });
+    await replanning(async () => planAndApply({ host, snapshot: await host.observe(), name: t.nameOf(previous), previous }, "deleting"));
   }
 
   return redactedHandlers({

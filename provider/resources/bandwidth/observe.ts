@@ -1,11 +1,10 @@
 // Bandwidth as the kernel holds it, read back from tc, and compared with the inputs (docs/architecture.md §3: read).
 import type { DeviceTc } from "../../net/tc";
 import type { TcFeatures } from "../../host/tc-capabilities";
-import { policeBurst } from "../../net/tc";
+import { kbpsOfBits, policeBurst } from "../../net/tc";
 import type { Substitution } from "../../net/substitution";
 import type { Bandwidth, Rate } from "./schema";
 
-const kbpsOf = (bits: number) => Math.round(bits / 8000);
 
 /**
  * The inbound HTB class (1:1; it carries the network's cap or the interface's rate) and the outbound limit, from
@@ -17,16 +16,16 @@ export function observedBandwidth(tc: DeviceTc, ifb: DeviceTc | undefined, hiera
   const main = tc.classes.find((c) => c.classId === "1:1");
   if (root && main) {
     const burstClass = tc.classes.find((c) => c.classId === (hierarchical ? "1:2" : "1:1"));
-    const inbound: Rate = { average: kbpsOf(main.rateBits) };
-    if (main.ceilBits !== main.rateBits) inbound.peak = kbpsOf(main.ceilBits);
+    const inbound: Rate = { average: kbpsOfBits(main.rateBits) };
+    if (main.ceilBits !== main.rateBits) inbound.peak = kbpsOfBits(main.ceilBits);
     if (burstClass && burstClass.burstBytes % 1024 === 0) inbound.burst = burstClass.burstBytes / 1024;
     out.inbound = inbound;
   }
   const police = tc.ingressFilters.find((f) => f.police)?.police;
   const redirect = tc.ingressFilters.find((f) => f.redirectTo);
   const shaped = redirect && ifb?.classes.find((c) => c.classId === "1:1");
-  if (police) out.outbound = { average: kbpsOf(police.rateBits), burst: police.burstBytes / 1024 };
-  else if (shaped) out.outbound = { average: kbpsOf(shaped.rateBits), burst: shaped.burstBytes / 1024 };
+  if (police) out.outbound = { average: kbpsOfBits(police.rateBits), burst: police.burstBytes / 1024 };
+  else if (shaped) out.outbound = { average: kbpsOfBits(shaped.rateBits), burst: shaped.burstBytes / 1024 };
   return out;
 }
 

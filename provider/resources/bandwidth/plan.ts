@@ -3,7 +3,7 @@
 import type { Bandwidth } from "../../net/bandwidth";
 import type { Operation } from "../../net/operation";
 import { isVirtnetAlias } from "../../net/owner-alias";
-import { classSpecOf, ifbNameFor, quantum, type DeviceTc, type HtbClassSpec, type TcCapabilities } from "../../net/tc";
+import { classSpecOf, ifbNameFor, kbpsOfBits, quantum, type DeviceTc, type HtbClassSpec, type TcCapabilities } from "../../net/tc";
 import type { HostSnapshot } from "../../host/snapshot";
 import { bandwidthSet, bandwidthClear, floorClass, inboundShaping, ingressLimit, unguaranteedClass, type ClearedTc } from "./libvirt-tc";
 import { observedBandwidth } from "./observe";
@@ -58,7 +58,7 @@ export function planBandwidthClear(dev: string, observed: ObservedDeviceTc, hier
 export function floorClasses(tc: DeviceTc): { id: number; floor: number }[] {
   return tc.classes
     .filter((c) => c.parent === "1:1" && /^1:[0-9a-f]+$/.test(c.classId))
-    .map((c) => ({ id: parseInt(c.classId.slice(2), 16), floor: Math.round(c.rateBits / 8000) }))
+    .map((c) => ({ id: parseInt(c.classId.slice(2), 16), floor: kbpsOfBits(c.rateBits) }))
     .filter((c) => c.id >= 3);
 }
 

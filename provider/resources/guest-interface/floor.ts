@@ -1,7 +1,7 @@
 // A guest's guaranteed inbound rate on its network's bridge (docs/libvirt-behaviour.md §5.5): class ids, plug, unplug, MAC change.
 import type { Bandwidth, Rate } from "../../net/bandwidth";
 import type { Operation } from "../../net/operation";
-import { classSpecOf, floorIds, quantum, type DeviceTc, type TcCapabilities } from "../../net/tc";
+import { classSpecOf, floorIds, kbpsOfBits, quantum, type DeviceTc, type TcCapabilities } from "../../net/tc";
 import { filterDestinationMac } from "../../iproute2/parse-tc";
 import { classChange, floorClasses } from "../bandwidth/plan";
 import { floorClass, floorFilterUpdate, floorPlug, floorUnplug, shapedClass, unguaranteedClass } from "../bandwidth/libvirt-tc";
@@ -22,7 +22,7 @@ export function observedFloor(bridgeTc: DeviceTc, id: number, guestMac: string):
   const cls = bridgeTc.classes.find((c) => c.classId === classId && c.parent === "1:1");
   const filter = bridgeTc.filters.find((f) => f.handle === filterHandle && f.pref === 2);
   if (!cls || !filter || filter.flowid !== classId || filterDestinationMac(filter) !== guestMac) return undefined;
-  return Math.round(cls.rateBits / 8000);
+  return kbpsOfBits(cls.rateBits);
 }
 
 /** The floor class whose filter sends frames to this guest's MAC on the bridge (how a plugged floor is found). */

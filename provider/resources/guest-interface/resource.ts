@@ -29,7 +29,6 @@ interface GuestExtra {
 
 const hasFloor = (n: GuestResolved | undefined) => n?.bandwidth?.inbound?.floor !== undefined;
 
-
 export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfaceOutputs, GuestExtra> = {
   noun: "guest interface",
   schemaVersion: GUEST_INTERFACE_SCHEMA_VERSION,
@@ -60,7 +59,7 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
     if (!n) {
       const o = previous!;
       const unplug = was ? planFloor({ ...floorInput, previous: { ...was, floor: 0, mac: o.mac, network: o.networkBandwidth }, guestMac: o.mac }).steps : [];
-      return [...unplug, ...(link ? planGuestDelete(name) : []), ...(link ? planIfbCleanup(snapshot, name) : [])];
+      return [...unplug, ...(link ? [...planGuestDelete(name), ...planIfbCleanup(snapshot, name)] : [])];
     }
     refuseForeign(snapshot, "tap", name, host, link);
     const d = guestDesired(n, name);
