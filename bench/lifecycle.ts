@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Engine, installPackage, type EngineResult, type Program } from "../test/e2e/harness";
+import { Engine, installPackage, type EngineResult, type Program } from "../scripts/engine";
 import { createSandbox, type Sandbox } from "../scripts/sandbox/sandbox";
 import { SshShell } from "../provider/exec/ssh-shell";
 

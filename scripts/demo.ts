@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import * as path from "node:path";
 import { defineLab } from "../examples/sandbox/lab";
-import { Engine, installPackage, type EngineResult, type Program } from "../test/e2e/harness";
+import { Engine, installPackage, type EngineResult, type Program } from "./engine";
 import { createSandbox } from "./sandbox/sandbox";
 
 const REPO = path.resolve(__dirname, "..");

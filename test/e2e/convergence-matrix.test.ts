@@ -1,7 +1,7 @@
 // Convergence through Pulumi's plugin, for a matrix of stacks: after up, a second up, a refresh and a preview
 // change nothing, and destroy leaves no virtnet object on the host.
 import { describe, expect, it } from "vitest";
-import type { Program } from "./harness";
+import type { Program } from "../../scripts/engine";
 import { steps, useEngine } from "./use-engine";
 
 const t = useEngine();

@@ -3,7 +3,7 @@
 // with no virtnet object, every time. Cut points are spread over the bytes an uncut run sends and receives. The
 // three kinds run at once, each on a sandbox host, engine and proxy of its own.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Engine, type Program } from "./harness";
+import { Engine, type Program } from "../../scripts/engine";
 import { installedVirtnet } from "./virtnet-package";
 import { CuttingProxy } from "../support/cutting-proxy";
 import { createSandbox, type Sandbox } from "../support/sandbox";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defineFromLibvirt } from "../../examples/from-libvirt/migrate";
-import type { Program } from "./harness";
+import type { Program } from "../../scripts/engine";
 import { steps, useEngine } from "./use-engine";
 
 const XML = readFileSync(join(__dirname, "../../examples/from-libvirt/routed.xml"), "utf8");

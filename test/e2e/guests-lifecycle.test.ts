@@ -1,7 +1,7 @@
 // Engine-faithful lifecycle of two guest interfaces on a libvirt-mode network.
 import { describe, expect, it } from "vitest";
 import { defineGuests, type GuestsOptions } from "../../examples/guests/guests";
-import type { Program } from "./harness";
+import type { Program } from "../../scripts/engine";
 import { steps, useEngine } from "./use-engine";
 
 const t = useEngine();

@@ -10,11 +10,11 @@ import {
   type EngineResult,
   type InstalledPackage,
   type Program,
-} from "./harness";
+} from "../../scripts/engine";
 
 // Self-test of the harness against a throwaway dynamic-provider package whose resources are files, so every claim
 // about what the engine did can be checked on disk.
-const FIXTURE = path.join(__dirname, "harness", "fixtures", "fake-dynamic-pkg");
+const FIXTURE = path.join(__dirname, "fixtures", "fake-dynamic-pkg");
 
 interface Spec {
   netName?: string;

@@ -3,7 +3,7 @@
 // plugin applies it over SSH to a sandbox host.
 import { describe, expect, it } from "vitest";
 import { DEFAULT_LAB, defineLab, type LabOptions } from "../../examples/sandbox/lab";
-import type { EngineResult, Program } from "./harness";
+import type { EngineResult, Program } from "../../scripts/engine";
 import { useEngine } from "./use-engine";
 import { NETWORK_SCHEMA_VERSION } from "../../provider/resources/network/model";
 

@@ -1,7 +1,7 @@
 // Engine-faithful lifecycle of the QoS example: network bandwidth and guests' floors through Pulumi's plugin.
 import { describe, expect, it } from "vitest";
 import { defineQos, type QosOptions } from "../../examples/qos/qos";
-import type { Program } from "./harness";
+import type { Program } from "../../scripts/engine";
 import { steps, useEngine } from "./use-engine";
 
 const t = useEngine();

@@ -1,7 +1,7 @@
 // Engine-faithful lifecycle of the routed example: inline routes on a Network and a StaticRoute attached to it.
 import { describe, expect, it } from "vitest";
 import { defineRoutedLab, type RoutedOptions } from "../../examples/routed/routed";
-import type { Program } from "./harness";
+import type { Program } from "../../scripts/engine";
 import { steps, useEngine } from "./use-engine";
 
 const t = useEngine();

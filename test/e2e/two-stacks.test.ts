@@ -1,7 +1,7 @@
 // Two stacks at once: two engines, each with its own plugin process, apply 20 auto-named guests each to one host's
 // bridge at the same time. Every create succeeds, the 40 taps are distinct, and each stack destroys only its own.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Engine, type Program } from "./harness";
+import { Engine, type Program } from "../../scripts/engine";
 import { installedVirtnet } from "./virtnet-package";
 import { createSandbox, type Sandbox } from "../support/sandbox";
 

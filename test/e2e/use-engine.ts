@@ -1,7 +1,7 @@
 // Shared set-up of the engine-faithful tests: a sandbox host and an Engine over the installed package, torn down
 // (everything destroyed) after the file, whatever happened.
 import { afterAll, beforeAll, expect } from "vitest";
-import { Engine, type EngineResult } from "./harness";
+import { Engine, type EngineResult } from "../../scripts/engine";
 import { installedVirtnet } from "./virtnet-package";
 import { createSandbox, type Sandbox } from "../support/sandbox";
 

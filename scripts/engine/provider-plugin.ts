@@ -1,3 +1,5 @@
+// Engine-faithful harness: Pulumi's own dynamic-provider plugin as a child process, driven over gRPC as the engine
+// drives it.
 import { spawn, type ChildProcess } from "node:child_process";
 import * as path from "node:path";
 import { forgetPid, killOnExit } from "./exit-cleanup";

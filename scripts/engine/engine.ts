@@ -1,3 +1,5 @@
+// Engine-faithful harness, engine half: a minimal Pulumi engine (preview, up, refresh, destroy) that performs each
+// step against Pulumi's real dynamic-provider plugin. Used by the e2e tests, the demo and the benchmarks; not test code.
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { runProgram, type ReadRegistration, type Registration, type RegistrationResult } from "./capture-program";

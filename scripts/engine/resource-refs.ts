@@ -1,3 +1,4 @@
+// Engine-faithful harness: resource references in inputs downgraded to ids, as the engine does for a dynamic provider.
 import { SIG_KEY } from "./secrets";
 import { UNKNOWN } from "./unknown";
 

@@ -1,3 +1,5 @@
+// Engine-faithful harness: installs pulumi-virtnet into a fresh folder the way a user gets it, from its npm pack
+// tarball, next to a chosen @pulumi/pulumi.
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import { createRequire } from "node:module";

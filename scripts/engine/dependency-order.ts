@@ -1,3 +1,5 @@
+// Engine-faithful harness: the order in which the engine steps through resources (dependencies first) and deletes
+// them (dependents first).
 export interface Node {
   urn: string;
   dependencies: readonly string[];

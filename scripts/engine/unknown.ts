@@ -1,3 +1,4 @@
+// Engine-faithful harness: the wire form of unknown (computed) values.
 /** The wire encoding of an unknown (computed) value, shared by the SDK, the engine and the dynamic provider. */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 

@@ -1,3 +1,4 @@
+// Engine-faithful harness: the shapes of programs, steps, deployment results and engine state.
 export interface InstalledPackage {
   /** Directory holding the fresh `node_modules` the package was installed into. */
   dir: string;

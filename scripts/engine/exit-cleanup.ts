@@ -1,3 +1,4 @@
+// Engine-faithful harness: temporary folders and plugin processes removed when the process ends, however it ends.
 import { spawn, type ChildProcess } from "node:child_process";
 
 // Test runners end their workers with SIGTERM (vitest does), which skips 'exit' handlers. So cleanup is delegated to a

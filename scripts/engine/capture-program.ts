@@ -1,3 +1,5 @@
+// Engine-faithful harness, program half: runs a Pulumi program in-process under the SDK's mocks and hands each
+// registration, with its inputs exactly as the SDK serialized them, to the engine half (engine.ts).
 import * as path from "node:path";
 import type { PropertyMap } from "./types";
 

@@ -1,3 +1,5 @@
+// Engine-faithful harness: the wire form of secrets, and stripping and re-marking them as the engine does around the
+// dynamic provider (which declines secrets).
 import type { PropertyMap } from "./types";
 
 /** Key and value that mark an object on the wire as a secret wrapper around its `value`. */
