@@ -42,7 +42,9 @@ async function doInstall(packageDir: string, options: InstallOptions): Promise<I
   assertBuilt(packageDir);
   const pulumiVersion = options.pulumiVersion ?? resolvePulumiVersion(packageDir);
   const packDir = makeTempDir("harness-pack-");
-  const { stdout } = await npm(["pack", "--json", "--pack-destination", packDir], packageDir);
+  // npm pack would run the package's prepare script, rebuilding dist/ under any other run that is reading it; the
+  // caller has built it (assertBuilt), and the tarball's contents are the same.
+  const { stdout } = await npm(["pack", "--json", "--ignore-scripts", "--pack-destination", packDir], packageDir);
   const tarball = path.join(packDir, parsePackOutput(stdout));
 
   const dir = makeTempDir("harness-install-");
