@@ -1,7 +1,8 @@
 // The one lifecycle every resource shares (docs/architecture.md §3.1): check and diff with Pulumi's unknowns; create,
 // read, update and delete with resolved inputs, each as observe → plan → apply in one exec → observe. A resource
 // declares only what is its own (ResourceType); this file owns state versions, name reservation, name races,
-// adoption reads, stale-plan retries, partial failures and the scrubbing of secrets from everything thrown.
+// stale-plan retries, partial failures and the scrubbing of secrets from everything thrown. Existing objects are
+// taken over by a create with `adopt: true`, never by a read: see `read`.
 import { ApplyError, ApplyInterrupted, type Host } from "../host/host";
 import { hostFor } from "../host/host-pool";
 import type { HostSnapshot } from "../host/snapshot";
@@ -48,8 +49,6 @@ export interface ResourceType<I, O, X = undefined> {
   /** The name of the recorded object. */
   nameOf(o: O): string;
   id(host: string, r: Known<I>, name: string): string;
-  /** Inputs that an adoption read (the program's inputs instead of outputs) cannot do without; returns the problem. */
-  adoptionProblem?(props: Props): string | undefined;
   /**
    * Records, until the apply is over, what the plan takes of state shared with other resources of this process (a
    * bridge's floor classes), so that their plans in the same wave count it; returns how to release it.
@@ -154,20 +153,23 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     }
   }
 
-  /** Adoption reads get the program's inputs instead of outputs: check them, and take the name from the id. */
-  function adopted(id: string, props: Props): O {
-    const missing = t.adoptionProblem?.(props);
-    if (missing) throw new Error(`cannot import ${t.noun} ${id}: ${missing}`);
-    const checked = t.check({}, props);
-    const problem = checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ");
-    if (problem) throw new Error(`cannot import ${t.noun} ${id}: its inputs are not valid: ${problem}`);
-    // Reading by id is an explicit adoption of what is there.
-    const r = resolveKnown({ ...checked.inputs, ...(t.naming ? { adopt: true } : {}) } as unknown as I, `importing ${t.noun} ${id}`);
-    return t.recorded(r, id.slice(id.lastIndexOf("/") + 1));
+  /**
+   * Read refreshes what virtnet recorded (every state it writes carries a schemaVersion). It never looks an object up
+   * by id: `pulumi import` cannot work with a dynamic provider, whose Read the engine calls with only the URN and id,
+   * so the plugin has no serialized provider to load (pulumi/pulumi#16175); and a read by id with the program's
+   * arguments would record an object that no create ever converged or marked. Taking over is a create's job.
+   */
+  function recordedState(id: string, props: Props): O {
+    if (props.schemaVersion === undefined) {
+      throw new Error(
+        `cannot read ${t.noun} ${id}: virtnet reads only the state it recorded, and pulumi import or a read by id is not supported for a dynamic provider (pulumi/pulumi#16175). To manage an existing ${t.noun}, declare the resource with adopt: true: its create takes the ${t.noun} over, converges and marks it`,
+      );
+    }
+    return load(props);
   }
 
   async function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
-    const previous = props.schemaVersion !== undefined ? load(props) : adopted(id, props);
+    const previous = recordedState(id, props);
     const host = connect(previous.connection, `reading ${t.noun} ${id}`);
     const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), desired: t.intended(previous), previous, extra: undefined };
     const outputs = t.outputs({ ...base, extra: await t.observe(base) });

@@ -38,8 +38,6 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
   naming: { wanted: (n) => n.name ?? DEFAULT_TAP_TEMPLATE, owner: (n) => n.owner, adopt: (n) => n.adopt === true, maxId: MAX_TAP_ID, noun: "tap" },
   nameOf: (o) => o.name,
   id: (host, _n, name) => guestInterfaceId(host, name),
-  // The tap's MAC has lost the guest's first byte (docs/libvirt-behaviour.md §4.3): the guest MAC must come from the program.
-  adoptionProblem: (props) => (props.mac === undefined ? "give the guest's mac (the tap's own MAC does not tell it)" : undefined),
   // Plugging, unplugging or changing a floor changes the bridge's shared classes: each plan counts the floor
   // changes of the others in flight in this process (docs/architecture.md §5), so a wave plugs them together.
   reserve: ({ host }, ops) => reserveFloors(host.floorLedger, ops),

@@ -167,15 +167,27 @@ describe("Network ownership and naming", () => {
     t.sb.execInNamespace(["ip", "link", "del", "foreign0"]);
   });
 
-  it("adopts an existing bridge through import (read by id, then update marks it)", async () => {
-    t.sb.execInNamespace(["ip", "link", "add", "adopt0", "type", "bridge"]);
-    const args = { connection: sandboxConnection(t.sb), bridge: { name: "adopt0", stp: false } };
-    const imported = await network.read(`${t.sb.host}/adopt0`, args);
-    expect(imported.id).toBe(`${t.sb.host}/adopt0`);
-    const inputs = await checked(args, { mac: imported.props.mac });
-    await network.update(imported.id, imported.props, inputs);
-    expect(kernel("adopt0").ifalias).toBe("virtnet");
-    await network.delete(imported.id, imported.props);
+  it("adopts a bridge made by hand when asked to (adopt: true): converged, marked, recorded, deleted with the resource", async () => {
+    t.sb.execInNamespace(["ip", "link", "add", "adopt0", "type", "bridge", "stp_state", "1"]);
+    try {
+      const ifindex = kernel("adopt0").ifindex;
+      const inputs = await checked({ connection: sandboxConnection(t.sb), bridge: { name: "adopt0", stp: false }, mtu: 1400, ips: [{ address: "192.168.140.1", prefix: 24 }], adopt: true });
+      const created = await network.create(inputs);
+      expect(created.id).toBe(`${t.sb.host}/adopt0`);
+      const k = kernel("adopt0");
+      expect(k.ifindex).toBe(ifindex); // taken over, not made again
+      expect(k.ifalias).toBe("virtnet");
+      expect(k.mtu).toBe(1400);
+      expect(k.flags).toContain("UP");
+      expect(k.linkinfo.info_data.stp_state).toBe(0);
+      expect(k.address).toBe(inputs.mac);
+      expect(globalAddrs("adopt0")).toEqual(["192.168.140.1/24"]);
+      expect((await network.diff(created.id, (await network.read(created.id, created.outs)).props, inputs)).changes).toBe(false);
+      await network.delete(created.id, created.outs);
+      expect(bridgeExists("adopt0")).toBe(false);
+    } finally {
+      if (bridgeExists("adopt0")) t.sb.execInNamespace(["ip", "link", "del", "adopt0"]);
+    }
   });
 
   it("gives concurrent auto-named networks distinct virbrN names, in few execs", async () => {
