@@ -11,6 +11,12 @@ export interface StaticRouteArgs extends RouteArgs {
   network: Network | pulumi.Input<string>;
   /** Defaults to the Network's connection; required when `network` is a bridge name. */
   connection?: pulumi.Input<ConnectionArgs>;
+  /**
+   * Take over an existing route to this destination with this metric that virtnet did not create (one added by hand
+   * or by another tool): it is converged to these arguments (moved to the bridge, given the gateway), marked with
+   * virtnet's route protocol 241, and deleted with the resource. Default false: such a route is refused.
+   */
+  adopt?: pulumi.Input<boolean>;
 }
 
 export class StaticRoute extends pulumi.dynamic.Resource {

@@ -91,11 +91,13 @@ export function renderOperation(o: Operation): RenderedCommand {
     case "routeAdd":
     case "routeReplace":
     case "routeDel": {
-      // docs/architecture.md §4: libvirt's historic form with proto static, metric always given (default 1, docs/libvirt-behaviour.md §2.2).
+      // docs/architecture.md §4: virtnet's own route protocol marks its routes; the metric is always given (default 1, docs/libvirt-behaviour.md §2.2).
       const verb = o.op === "routeAdd" ? "add" : o.op === "routeReplace" ? "replace" : "del";
       const dst = o.prefix === 0 ? "default" : `${o.address}/${o.prefix}`;
       const family = o.family === "ipv6" ? ["-6"] : [];
-      return { argv: ["ip", ...family, "route", verb, dst, "via", o.gateway, "dev", o.name, "proto", String(ROUTE_PROTOCOL), "metric", String(o.metric)] };
+      // A replace may put back a route that was not virtnet's (the undo of an adoption) with the protocol it had.
+      const protocol = o.op === "routeReplace" && o.protocol !== undefined ? o.protocol : String(ROUTE_PROTOCOL);
+      return { argv: ["ip", ...family, "route", verb, dst, "via", o.gateway, "dev", o.name, "proto", protocol, "metric", String(o.metric)] };
     }
   }
 }

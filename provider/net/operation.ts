@@ -47,7 +47,10 @@ export type Operation =
   // Addresses and routes.
   | ({ op: "addrAdd" | "addrDel"; name: string } & AddressSpec)
   | ({ op: "routeAdd" | "routeDel"; name: string } & RouteSpec)
-  | ({ op: "routeReplace"; name: string; fromGateway?: string } & RouteSpec)
+  // A replace takes over the kernel route of the same destination and metric whatever it was: `fromGateway`, and for a
+  // route that was on another device or not virtnet's (an adoption, a legacy re-mark) `fromDev` and `fromProtocol`,
+  // say what it was, so that the inverse puts it back. `protocol` is the one to write (absent: virtnet's).
+  | ({ op: "routeReplace"; name: string; fromGateway?: string; fromDev?: string; fromProtocol?: string; protocol?: string } & RouteSpec)
   // Traffic control. Deletes of qdiscs, classes and filters are tolerant of absence, as libvirt's are (docs/libvirt-behaviour.md §5.1).
   | { op: "qdiscAdd"; dev: string; qdisc: QdiscSpec }
   // A leaf qdisc is deleted by its parent class and handle; libvirt's Unplug names the handle alone, which the

@@ -50,8 +50,19 @@ export function inverseOf(o: Operation): Operation[] {
       return [{ ...o, op: "routeAdd" }];
     case "routeReplace": {
       if (o.fromGateway === undefined) return [];
-      const { fromGateway, ...route } = o;
-      return [{ ...route, gateway: fromGateway, fromGateway: o.gateway }];
+      const { fromGateway, fromDev, fromProtocol, protocol, ...route } = o;
+      // The route as it was: its gateway, and its device and protocol where the replace changed them.
+      return [
+        stripAbsent({
+          ...route,
+          name: fromDev ?? o.name,
+          gateway: fromGateway,
+          protocol: fromProtocol,
+          fromGateway: o.gateway,
+          fromDev: fromDev === undefined ? undefined : o.name,
+          fromProtocol: protocol,
+        }),
+      ];
     }
     case "qdiscAdd":
       return [{ op: "qdiscDel", dev: o.dev, target: qdiscTarget(o.qdisc) }];
@@ -73,6 +84,11 @@ export function inverseOf(o: Operation): Operation[] {
     case "fileRemove":
       return o.from === undefined ? [] : [{ op: "fileWrite", path: o.path, content: o.from.content, mode: o.from.mode, from: null }];
   }
+}
+
+/** An operation without its absent optional fields, so that inverses compare equal to operations written out. */
+function stripAbsent<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 /** Deleting a qdisc by where it sits: the root and ingress by name, a leaf by its handle. */

@@ -297,6 +297,11 @@ const rows: Row[] = [
       setup: bridge("rpbr30", `ip link set dev rpbr30 up; ip addr add 10.130.0.1/24 broadcast 10.130.0.255 dev rpbr30; ${route({ name: "rpbr30", family: "ipv4", address: "10.230.0.0", prefix: 16, gateway: "10.130.0.10", metric: 1 })}`),
       op: { op: "routeReplace", name: "rpbr30", family: "ipv4", address: "10.230.0.0", prefix: 16, gateway: "10.130.0.20", metric: 1, fromGateway: "10.130.0.10" }, devices: ["rpbr30"],
       effect: (s) => expect(routes(s).filter((r) => r.dst === "10.230.0.0/16").map((r) => r.gateway)).toEqual(["10.130.0.20"]) }) },
+  { kind: "routeReplace", title: "taking over a route made by hand on another device (adopt), put back with its device and protocol", make: () => ({
+      setup: `${bridge("rpbr31", "ip link set dev rpbr31 up; ip addr add 10.131.0.1/24 broadcast 10.131.0.255 dev rpbr31")}; ${bridge("rpbr32", "ip link set dev rpbr32 up; ip addr add 10.132.0.1/24 broadcast 10.132.0.255 dev rpbr32")}; ip route add 10.231.0.0/16 via 10.132.0.10 dev rpbr32 metric 1`,
+      op: { op: "routeReplace", name: "rpbr31", family: "ipv4", address: "10.231.0.0", prefix: 16, gateway: "10.131.0.20", metric: 1, fromGateway: "10.132.0.10", fromDev: "rpbr32", fromProtocol: "boot" },
+      devices: ["rpbr31", "rpbr32"],
+      effect: (s) => expect(routes(s).filter((r) => r.dst === "10.231.0.0/16")).toEqual([expect.objectContaining({ gateway: "10.131.0.20", dev: "rpbr31", protocol: "241", metric: 1 })]) }) },
   // Traffic control.
   { kind: "qdiscAdd", title: "adding the HTB root", make: () => ({
       setup: tap("rptap31"), op: { op: "qdiscAdd", dev: "rptap31", qdisc: { kind: "htb", handle: "1:", defaultClass: "1" } }, devices: ["rptap31"],

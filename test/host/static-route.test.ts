@@ -1,4 +1,4 @@
-// StaticRoute against a real kernel: on a virtnet network and on a foreign bridge, in place changes, drift.
+// StaticRoute against a real kernel: on a virtnet network and on a foreign bridge, in place changes, drift, adoption.
 import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { network, staticRoute } from "../../provider";
@@ -188,5 +188,38 @@ describe("StaticRoute edge cases", () => {
     expect((sb.ipJson(["-4", "route", "show", "dev", "virbr200", "proto", "241"]) as unknown[]).length).toBe(200);
     expect((created.outs.routes as unknown[]).length).toBe(200);
     await network.delete(created.id, created.outs);
+  });
+});
+
+describe("StaticRoute adoption of a route made by hand", () => {
+  const made = () => sb.execInNamespace(["ip", "route", "add", "10.70.0.0/16", "via", sb.rootAddress, "dev", "uplink0", "metric", "1"]);
+  const clear = () => sb.execInNamespace(["sh", "-c", "ip route del 10.70.0.0/16 2>/dev/null; true"]);
+
+  it("without adopt, refuses it, names adopt: true, and changes nothing", async () => {
+    made();
+    try {
+      const before = kernelRoutes("10.70.0.0/16");
+      const inputs = await checked(routeArgs({ address: "10.70.0.0", prefix: 16, gateway: "192.168.122.70" }));
+      await expect(staticRoute.create(inputs)).rejects.toThrow(/collides with the host's existing route '10.70.0.0\/16 via .* dev uplink0 proto boot metric 1'; .*set adopt: true to take it over/);
+      expect(kernelRoutes("10.70.0.0/16")).toEqual(before);
+    } finally {
+      clear();
+    }
+  });
+
+  it("with adopt: true, takes it over in place: on the bridge, with the gateway and virtnet's proto 241; then no drift, and delete removes it", async () => {
+    made();
+    try {
+      const inputs = await checked(routeArgs({ address: "10.70.0.0", prefix: 16, gateway: "192.168.122.70", adopt: true }));
+      const r = await staticRoute.create(inputs);
+      expect(r.id).toBe(`${sb.host}/virbr1/route/10.70.0.0/16`);
+      expect(kernelRoutes("10.70.0.0/16")).toEqual(["10.70.0.0/16 via 192.168.122.70 dev virbr1 proto 241 metric 1"]);
+      expect(r.outs).toMatchObject({ address: "10.70.0.0", prefix: 16, gateway: "192.168.122.70", metric: 1, adopt: true });
+      expect((await staticRoute.diff(r.id, (await staticRoute.read(r.id, r.outs)).props, inputs)).changes).toBe(false);
+      await staticRoute.delete(r.id, r.outs);
+      expect(kernelRoutes("10.70.0.0/16")).toEqual([]);
+    } finally {
+      clear();
+    }
   });
 });

@@ -45,7 +45,11 @@ function preflight(n: Route, snapshot: HostSnapshot, host: Host, managed: Static
   const problems = [
     ...staticRouteRuleFailures(n).map((f) => `${f.property}: ${f.reason}`),
     ...routeAgainstNetworkFailures(n, ips, "").map((f) => `${f.property}: ${f.reason}`),
-    ...routeCollisions({ bridge: n.bridge, desired: [desiredRoute(n)], managed: managed ? [desiredRoute(managed)] : [], observed: snapshot.routes, legacy: isLegacyState(managed) }, () => "the route"),
+    ...routeCollisions(
+      { bridge: n.bridge, desired: [desiredRoute(n)], managed: managed ? [desiredRoute(managed)] : [], observed: snapshot.routes, legacy: isLegacyState(managed), adopt: n.adopt === true },
+      () => "the route",
+      true,
+    ),
   ];
   if (problems.length > 0) throw new Error(`${label(n, host)}: ${[...new Set(problems)].join("; ")}`);
 }
@@ -67,7 +71,8 @@ export const staticRouteType: ResourceType<StaticRouteInputs, StaticRouteOutputs
     if (desired) preflight(desired, snapshot, host, previous);
     const managed = previous ? [desiredRoute(previous)] : [];
     const bridge = desired?.bridge ?? previous!.bridge;
-    return allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes, legacy: isLegacyState(previous) }));
+    const adopt = desired?.adopt === true;
+    return allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes, legacy: isLegacyState(previous), adopt }));
   },
 
   outputs({ snapshot, desired, previous }) {

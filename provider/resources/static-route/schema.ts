@@ -16,6 +16,11 @@ export const staticRouteArgsSchema = z
     /** The Network's inline routes: a StaticRoute may not duplicate one (a route has one owner). Only checked. */
     networkRoutes: unknownOr(z.array(routeSchema)).optional(),
     ...routeFields,
+    /**
+     * Take over an existing route of this identity (destination and metric, in the main table) that carries no
+     * virtnet mark: it is converged to these arguments, marked with virtnet's protocol, and deleted with the resource.
+     */
+    adopt: unknownOr(z.boolean({ error: "must be true or false" })).optional(),
   })
   .strict();
 

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { Host } from "../../../provider/host/host";
+import { HostSnapshot } from "../../../provider/host/snapshot";
+import type { ObservedRoute } from "../../../provider/iproute2/parse-ip-route";
+import type { Known } from "../../../provider/known";
 import { checkStaticRoute } from "../../../provider/resources/static-route/check";
 import { diffStaticRoute } from "../../../provider/resources/static-route/diff";
+import { staticRouteType } from "../../../provider/resources/static-route/resource";
 import type { StaticRouteInputs, StaticRouteOutputs } from "../../../provider/resources/static-route/schema";
 import { UNKNOWN } from "../../../provider/unknown";
 import { connection } from "./network/network-fixtures";
@@ -58,5 +63,38 @@ describe("StaticRoute diff", () => {
   });
   it("records a change of the network's addresses without touching the route", () => {
     expect(diffStaticRoute(olds, news({ networkIps: [{ address: "192.168.122.1", prefix: 16 }] }))).toMatchObject({ changes: true, replaces: [] });
+  });
+});
+
+describe("StaticRoute adopt: true", () => {
+  const host = new Host({ label: "host1", run: async () => ({ code: 0, stdout: "", stderr: "" }), close: () => undefined });
+  const bridge = { index: 3, name: "virbr1", kind: "bridge", up: true, mtu: 1500, addresses: [{ family: "ipv4" as const, address: "192.168.122.1", prefix: 24, scope: "global" }] };
+  // `ip route add 10.9.0.0/16 via 198.18.0.1 dev uplink0 metric 1`, made by hand.
+  const byHand: ObservedRoute = { family: "ipv4", address: "10.9.0.0", prefix: 16, gateway: "198.18.0.1", dev: "uplink0", protocol: "boot", metric: 1, type: "unicast" };
+  const snapshot = new HostSnapshot([bridge], [byHand]);
+  const resolved = (extra: Record<string, unknown>) => check(extra).inputs as unknown as Known<StaticRouteInputs>;
+  const plan = (extra: Record<string, unknown>) => staticRouteType.plan({ host, snapshot, name: "", desired: resolved(extra), extra: undefined });
+
+  it("is a boolean input, recorded but never a change of its own", () => {
+    expect(check({ adopt: true }).inputs.adopt).toBe(true);
+    expect(check({ adopt: "yes" }).failures).toEqual([{ property: "adopt", reason: "must be true or false" }]);
+    const olds = { ...(check({}).inputs as unknown as StaticRouteInputs), schemaVersion: 2 } as StaticRouteOutputs;
+    expect(diffStaticRoute(olds, check({ adopt: true }).inputs as unknown as StaticRouteInputs).changes).toBe(false);
+  });
+
+  it("plans one replace that moves the route made by hand to the bridge, gives it the gateway and marks it", () => {
+    expect(plan({ adopt: true })).toEqual([
+      { op: "routeReplace", name: "virbr1", family: "ipv4", address: "10.9.0.0", prefix: 16, gateway: "192.168.122.3", metric: 1, fromGateway: "198.18.0.1", fromDev: "uplink0", fromProtocol: "boot" },
+    ]);
+  });
+
+  it("without adopt, refuses before planning and says to set adopt: true", () => {
+    expect(() => plan({})).toThrow(
+      "route to 10.9.0.0/16 via 192.168.122.3 on virbr1 (host1): the route to 10.9.0.0/16 collides with the host's existing route '10.9.0.0/16 via 198.18.0.1 dev uplink0 proto boot metric 1'; remove that route or choose another destination, or set adopt: true to take it over (it is then converged to the declared route, marked with virtnet's proto 241 and deleted with the resource)",
+    );
+  });
+
+  it("with adopt, still refuses a route of another metric, saying why adopt cannot take it", () => {
+    expect(() => plan({ adopt: true, metric: 5 })).toThrow(/adopt: true cannot take it over: it has metric 1 and the route declares metric 5/);
   });
 });

@@ -106,3 +106,71 @@ describe("route ownership (docs/architecture.md §4: virtnet's routes carry prot
     expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [seen({ ...r1, gateway: "192.168.122.77" })] }, label)).toHaveLength(1);
   });
 });
+
+describe("route adoption (StaticRoute's adopt: true)", () => {
+  const label = () => "the route";
+  // What `ip route add 192.168.222.0/24 via 10.0.0.1 dev eth0 metric 1` leaves: proto boot, on another device.
+  const byHand = seen({ ...r1, gateway: "10.0.0.1" }, { dev: "eth0", protocol: "boot" });
+
+  it("takes over an unmarked route of the same destination and metric: one replace moves it to the bridge, sets the gateway and marks it", () => {
+    const steps = allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r1], managed: [], observed: [byHand], adopt: true }));
+    expect(steps).toEqual([
+      { op: "routeReplace", name: "virbr1", family: "ipv4", address: "192.168.222.0", prefix: 24, gateway: "192.168.122.10", metric: 1, fromGateway: "10.0.0.1", fromDev: "eth0", fromProtocol: "boot" },
+    ]);
+    expect(argv(steps)).toEqual(["ip route replace 192.168.222.0/24 via 192.168.122.10 dev virbr1 proto 241 metric 1"]);
+    expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [byHand], adopt: true }, label, true)).toEqual([]);
+  });
+
+  it("re-marks a route already on the bridge with the gateway, and records only its protocol", () => {
+    const onBridge = seen(r1, { protocol: "static" });
+    expect(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r1], managed: [], observed: [onBridge], adopt: true }))).toEqual([
+      { op: "routeReplace", name: "virbr1", family: "ipv4", address: "192.168.222.0", prefix: 24, gateway: "192.168.122.10", metric: 1, fromGateway: "192.168.122.10", fromProtocol: "static" },
+    ]);
+  });
+
+  it("adopts an IPv6 route the same way", () => {
+    const v6 = seen({ ...r6, gateway: "2001:db8:ac10:fd01::99" }, { protocol: "boot" });
+    expect(argv(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r6], managed: [], observed: [v6], adopt: true })))).toEqual([
+      "ip -6 route replace 2001:db8:ac10:fc00::/64 via 2001:db8:ac10:fd01::1:24 dev virbr1 proto 241 metric 1",
+    ]);
+  });
+
+  it("undoes an adoption by putting the route back as it was: its device, gateway and protocol", () => {
+    const [adopting] = allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r1], managed: [], observed: [byHand], adopt: true }));
+    const [undo] = inverseOf(adopting);
+    expect(renderOperation(undo).argv.join(" ")).toBe("ip route replace 192.168.222.0/24 via 10.0.0.1 dev eth0 proto boot metric 1");
+    // And the undo's own inverse is the adoption again.
+    expect(inverseOf(undo)).toEqual([adopting]);
+  });
+
+  it("without adopt, refuses the same route and names adopt: true", () => {
+    expect(allRouteSteps(planRoutes({ bridge: "virbr1", desired: [r1], managed: [], observed: [byHand] }))).toEqual([
+      { op: "routeAdd", name: "virbr1", family: "ipv4", address: "192.168.222.0", prefix: 24, gateway: "192.168.122.10", metric: 1 },
+    ]);
+    expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [byHand] }, label, true)).toEqual([
+      "the route to 192.168.222.0/24 collides with the host's existing route '192.168.222.0/24 via 10.0.0.1 dev eth0 proto boot metric 1'; remove that route or choose another destination, or set adopt: true to take it over (it is then converged to the declared route, marked with virtnet's proto 241 and deleted with the resource)",
+    ]);
+  });
+
+  it("never takes another virtnet resource's route, one of another metric, or one without a single gateway, and says why", () => {
+    const cases: [ObservedRoute, RegExp][] = [
+      [seen({ ...r1, gateway: "192.168.122.77" }), /adopt: true cannot take it over: it carries virtnet's proto 241: another virtnet resource manages it\)$/],
+      [{ ...byHand, metric: 0 }, /adopt: true cannot take it over: it has metric 0 and the route declares metric 1; adopt takes over only a route of the same destination and metric\)$/],
+      [{ ...byHand, type: "blackhole", gateway: undefined, dev: "" }, /adopt: true cannot take it over: it is not a route through one gateway\)$/],
+      [{ ...byHand, nexthops: 2, gateway: undefined, dev: "" }, /adopt: true cannot take it over: it is not a route through one gateway\)$/],
+    ];
+    for (const [existing, why] of cases) {
+      const input = { bridge: "virbr1", desired: [r1], managed: [], observed: [existing], adopt: true };
+      expect(routeCollisions(input, label, true)).toEqual([expect.stringMatching(why)]);
+      // The planner leaves unmarked routes it may not take alone (a virtnet route on the bridge is refused by the
+      // collision check above, before any plan).
+      if (existing.protocol !== "241") expect(allRouteSteps(planRoutes(input))).toEqual([expect.objectContaining({ op: "routeAdd" })]);
+    }
+  });
+
+  it("keeps Network's inline routes, which have no adopt, to the plain refusal", () => {
+    expect(routeCollisions({ bridge: "virbr1", desired: [r1], managed: [], observed: [byHand] }, () => "routes[0]")).toEqual([
+      "routes[0] to 192.168.222.0/24 collides with the host's existing route '192.168.222.0/24 via 10.0.0.1 dev eth0 proto boot metric 1'; remove that route or choose another destination",
+    ]);
+  });
+});
