@@ -52,7 +52,19 @@ describe("Network bandwidth on a sandbox host", () => {
     const subs = (outs.substitutions as Array<{ property: string; applied: string }>).map((s) => `${s.property}: ${s.applied}`);
     expect(subs.some((s) => s.includes("pfifo"))).toBe(!features.sfq);
     expect(subs.some((s) => s.includes("ifb"))).toBe(!features.police);
-    if (!features.police) expect(tc("class", "show", "dev", ifbNameFor("virbr1"))).toMatch(/class htb 1:1 root leaf 2: prio 0 rate 16Mbit/);
+    expect(subs.some((s) => s.includes("no filter"))).toBe(!features.fw);
+    // Each kernel gets its branch: libvirt's fw filter where cls_fw exists; libvirt's police action on the ingress
+    // where act_police exists, else a redirect to the bridge's ifb shaped at the same rate.
+    if (features.fw) expect(tc("filter", "show", "dev", "virbr1")).toMatch(/\bfw\b.*handle 0x1 classid :1/);
+    else expect(tc("filter", "show", "dev", "virbr1")).toBe("");
+    const ingress = tc("filter", "show", "dev", "virbr1", "parent", "ffff:");
+    if (features.police) {
+      expect(ingress).toMatch(/police .*rate 16Mbit/);
+      expect(ingress).not.toMatch(/mirred/);
+    } else {
+      expect(ingress).toMatch(new RegExp(`mirred \\(Egress Redirect to device ${ifbNameFor("virbr1")}\\)`));
+      expect(tc("class", "show", "dev", ifbNameFor("virbr1"))).toMatch(/class htb 1:1 root leaf 2: prio 0 rate 16Mbit/);
+    }
     expect((await network.diff(id, (await network.read(id, outs)).props, inputs)).changes).toBe(false);
   });
 
