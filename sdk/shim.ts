@@ -4,7 +4,19 @@ import type * as pulumi from "@pulumi/pulumi";
 
 export type ResourceKind = "network" | "staticRoute" | "guestInterface";
 
+const shims = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
+
+/**
+ * One provider object per kind for the whole program: Pulumi caches a provider's serialization by object, so a new
+ * object per resource would serialize the closure again for every resource (tens of milliseconds each).
+ */
 export function providerShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
+  let shim = shims.get(kind);
+  if (!shim) shims.set(kind, (shim = makeShim(kind)));
+  return shim;
+}
+
+function makeShim(kind: ResourceKind): pulumi.dynamic.ResourceProvider {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const impl = () => require("pulumi-virtnet/provider")[kind];
   return {
