@@ -1,12 +1,19 @@
 // Group commit: jobs submitted while an exec is in flight share the next exec (docs/architecture.md §5), so N parallel
-// resources on one host cost far fewer than N round trips. Identical jobs in one batch run once.
+// resources on one host cost far fewer than N round trips. Identical probes and observations in one batch run once;
+// the batch's applies run together in one detached job, so the detach-and-lock cost is paid once per batch.
 import { randomBytes } from "node:crypto";
+import { renderDetached } from "./detached-script";
 import type { ExecResult, RemoteShell } from "./remote-shell";
+
+/**
+ * How a job runs in its batch: `probe` first (read-only scripts of the provider's own), then every `apply` in one
+ * detached job under the host's lock, then `observe` (after the applies, so it sees their changes).
+ */
+export type JobKind = "probe" | "apply" | "observe";
 
 interface Pending {
   script: string;
-  /** Run after every other script of the batch (an observation that must see the batch's changes). */
-  last: boolean;
+  kind: JobKind;
   resolve: (r: ExecResult) => void;
   reject: (e: Error) => void;
 }
@@ -20,9 +27,9 @@ export class Batcher {
 
   constructor(private readonly shell: RemoteShell) {}
 
-  submit(script: string, last = false): Promise<ExecResult> {
+  submit(script: string, kind: JobKind = "probe"): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
-      this.queue.push({ script, last, resolve, reject });
+      this.queue.push({ script, kind, resolve, reject });
       this.schedule();
     });
   }
@@ -42,12 +49,10 @@ export class Batcher {
     const batch = this.queue;
     this.queue = [];
     this.inFlight = true;
-    const unique = [...new Set([...batch.filter((p) => !p.last), ...batch.filter((p) => p.last)].map((p) => p.script))];
     this.stats.execs++;
     this.stats.jobs += batch.length;
     try {
-      const results = await this.runBatch(unique);
-      for (const p of batch) p.resolve(results.get(p.script)!);
+      await this.runBatch(batch);
     } catch (e) {
       for (const p of batch) p.reject(e as Error);
     } finally {
@@ -56,36 +61,64 @@ export class Batcher {
     }
   }
 
-  private async runBatch(scripts: string[]): Promise<Map<string, ExecResult>> {
-    if (scripts.length === 1) {
-      return new Map([[scripts[0], await this.shell.run(scripts[0])]]);
-    }
-    const nonce = randomBytes(6).toString("hex");
-    const mark = (i: number, part: string) => `@@virtnet-${nonce}-${i}-${part}@@`;
-    const lines = ['d=$(mktemp -d) || exit 97', 'trap \'rm -rf "$d"\' EXIT'];
-    scripts.forEach((s, i) => lines.push(`(\n${s}\n) >"$d/o${i}" 2>"$d/e${i}" </dev/null; echo $? >"$d/r${i}"`));
-    scripts.forEach((_, i) =>
-      lines.push(`printf '%s\\n' '${mark(i, "rc")}'; cat "$d/r${i}"; printf '%s\\n' '${mark(i, "out")}'; cat "$d/o${i}"; printf '\\n%s\\n' '${mark(i, "err")}'; cat "$d/e${i}"; printf '\\n%s\\n' '${mark(i, "end")}'`),
-    );
-    const combined = await this.shell.run(lines.join("\n") + "\n");
+  private async runBatch(batch: Pending[]): Promise<void> {
+    const unique = (kind: JobKind) => [...new Set(batch.filter((p) => p.kind === kind).map((p) => p.script))];
+    // Two applies with the same text are still two applies: each resource is told what its own did.
+    const applies = batch.filter((p) => p.kind === "apply");
+    const jn = nonce();
+    const job = applies.length === 0 ? undefined : renderDetached(applies.length === 1 ? applies[0].script : combine(applies.map((p) => p.script), jn));
+    const scripts = [...unique("probe"), ...(job ? [job] : []), ...unique("observe")];
+    const results = scripts.length === 1 ? [await this.shell.run(scripts[0])] : await this.runCombined(scripts);
+    const byScript = new Map(scripts.map((s, i) => [s, results[i]]));
+    const jobResult = job === undefined ? undefined : byScript.get(job)!;
+    const applyResults = applies.length <= 1 || jobResult === undefined ? [jobResult] : splitJob(jobResult, jn, applies.length);
+    let a = 0;
+    for (const p of batch) p.resolve(p.kind === "apply" ? applyResults[a++]! : byScript.get(p.script)!);
+  }
+
+  private async runCombined(scripts: string[]): Promise<ExecResult[]> {
+    const n = nonce();
+    const combined = await this.shell.run(combine(scripts, n));
     if (combined.code !== 0) {
       throw new Error(`a batch of commands on ${this.shell.label} failed before it ran (exit ${combined.code}): ${combined.stderr.trim()}`);
     }
-    const results = new Map<string, ExecResult>();
-    scripts.forEach((s, i) => {
-      const text = combined.stdout;
-      const between = (a: string, b: string) => {
-        const start = text.indexOf(mark(i, a));
-        const end = text.indexOf(mark(i, b));
-        if (start < 0 || end < 0) throw new Error(`the output of a batch on ${this.shell.label} was cut short`);
-        return text.slice(start + mark(i, a).length + 1, end);
-      };
-      results.set(s, {
-        code: Number(between("rc", "out").trim()),
-        stdout: between("out", "err").replace(/\n$/, ""),
-        stderr: between("err", "end").replace(/\n$/, ""),
-      });
-    });
+    const results = split(combined.stdout, n, scripts.length);
+    if (!results) throw new Error(`the output of a batch on ${this.shell.label} was cut short`);
     return results;
   }
+}
+
+const nonce = () => randomBytes(6).toString("hex");
+const mark = (n: string, i: number, part: string) => `@@virtnet-${n}-${i}-${part}@@`;
+
+/** One script running each of `scripts` in a subshell of its own, then printing each one's status and output, marked. */
+function combine(scripts: string[], n: string): string {
+  const lines = ['d=$(mktemp -d) || exit 97', 'trap \'rm -rf "$d"\' EXIT'];
+  scripts.forEach((s, i) => lines.push(`(\n${s}\n) >"$d/o${i}" 2>"$d/e${i}" </dev/null; echo $? >"$d/r${i}"`));
+  scripts.forEach((_, i) =>
+    lines.push(`printf '%s\\n' '${mark(n, i, "rc")}'; cat "$d/r${i}"; printf '%s\\n' '${mark(n, i, "out")}'; cat "$d/o${i}"; printf '\\n%s\\n' '${mark(n, i, "err")}'; cat "$d/e${i}"; printf '\\n%s\\n' '${mark(n, i, "end")}'`),
+  );
+  return lines.join("\n") + "\n";
+}
+
+/** The results of a combined script, in order, or undefined when its output was cut short. */
+function split(text: string, n: string, count: number): ExecResult[] | undefined {
+  const results: ExecResult[] = [];
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    const at = ["rc", "out", "err", "end"].map((part) => text.indexOf(mark(n, i, part), from));
+    if (at.some((x) => x < 0)) return undefined;
+    const between = (k: number) => text.slice(at[k] + mark(n, i, ["rc", "out", "err"][k]).length + 1, at[k + 1]);
+    results.push({ code: Number(between(0).trim()), stdout: between(1).replace(/\n$/, ""), stderr: between(2).replace(/\n$/, "") });
+    from = at[3];
+  }
+  return results;
+}
+
+/**
+ * Each apply's result from the detached job that ran them all. A job that could not start (no run directory, a
+ * host that stopped it) gives every apply its status and error.
+ */
+function splitJob(job: ExecResult, n: string, count: number): ExecResult[] {
+  return split(job.stdout, n, count) ?? Array.from({ length: count }, () => ({ code: job.code === 0 ? 98 : job.code, stdout: job.stdout, stderr: job.stderr }));
 }

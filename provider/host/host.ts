@@ -4,7 +4,7 @@ import type { RemoteShell } from "../exec/remote-shell";
 import { renderOperation } from "../iproute2/render-operation";
 import { quoteArgv } from "../exec/quote";
 import { trace, tracing } from "../exec/exec-trace";
-import { OBSERVE_LOCK, renderDetached } from "../exec/detached-script";
+import { OBSERVE_LOCK } from "../exec/detached-script";
 import { parseApplyOutput, renderApplyScript } from "../plan/apply-script";
 import type { Operation } from "../net/operation";
 import { HostSnapshot, SNAPSHOT_SCRIPT } from "./snapshot";
@@ -58,7 +58,7 @@ export class Host {
    * observation runs after the batch's applies, and its output is parsed once.
    */
   async observe(): Promise<HostSnapshot> {
-    const r = await this.batcher.submit(`${OBSERVE_LOCK}\n${SNAPSHOT_SCRIPT}\n`, true);
+    const r = await this.batcher.submit(`${OBSERVE_LOCK}\n${SNAPSHOT_SCRIPT}\n`, "observe");
     if (r.code !== 0) throw new Error(`cannot read the network state of ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
     if (this.parsed?.stdout !== r.stdout) this.parsed = { stdout: r.stdout, snapshot: HostSnapshot.parse(r.stdout) };
     return this.parsed.snapshot;
@@ -74,7 +74,7 @@ export class Host {
     // The wave's observation rides in the same exec, after every apply of the batch.
     const observed = this.observe();
     observed.catch(() => undefined);
-    const r = await this.batcher.submit(renderDetached(renderApplyScript(ops))).catch((e: Error) => {
+    const r = await this.batcher.submit(renderApplyScript(ops), "apply").catch((e: Error) => {
       throw new ApplyInterrupted(
         `${what} on ${this.label}: the connection failed during the apply (${e.message}); the host completes or undoes the change on its own. Run the update again: virtnet reads what exists and converges it`,
       );

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Batcher } from "../../../provider/exec/batcher";
 import { quoteArg, quoteArgv } from "../../../provider/exec/quote";
@@ -58,6 +61,57 @@ describe("group commit", () => {
     const results = await Promise.all([first, ...rest]);
     expect(shell.execs).toBe(2);
     expect(results.map((r) => r.stdout.trim())).toEqual(["1", ...Array.from({ length: 10 }, (_, i) => String(i))]);
+  });
+});
+
+describe("applies in a batch", () => {
+  // The run directory moves to a temporary one so the test writes nothing of the machine's.
+  function detachedShell() {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "virtnet-batcher-"));
+    const local = new LocalShell();
+    const scripts: string[] = [];
+    const shell = { label: "localhost", close() {}, run: (s: string) => (scripts.push(s), local.run(s.replaceAll("/run/virtnet", dir))) };
+    return { shell, scripts, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  }
+
+  it("run in one detached job under one lock, each with its own output and status, before the observation", async () => {
+    const { shell, scripts, dir, cleanup } = detachedShell();
+    try {
+      const batcher = new Batcher(shell);
+      const [a, b, c, seen] = await Promise.all([
+        batcher.submit(`echo written > ${dir}/x; echo a-out`, "apply"),
+        batcher.submit("echo b-err >&2; exit 4", "apply"),
+        batcher.submit("echo a-out", "apply"),
+        batcher.submit(`cat ${dir}/x`, "observe"),
+      ]);
+      expect(scripts).toHaveLength(1);
+      expect(scripts[0].match(/setsid/g)).toHaveLength(1);
+      expect(a).toEqual({ code: 0, stdout: "a-out\n", stderr: "" });
+      expect(b).toEqual({ code: 4, stdout: "", stderr: "b-err\n" });
+      // Identical applies are still two applies.
+      expect(c).toEqual({ code: 0, stdout: "a-out\n", stderr: "" });
+      expect(seen).toEqual({ code: 0, stdout: "written\n", stderr: "" });
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("give every apply the job's error when the job cannot start", async () => {
+    const local = new LocalShell();
+    // A run directory that cannot be made: a file stands where it should be.
+    const blocker = path.join(mkdtempSync(path.join(os.tmpdir(), "virtnet-batcher-")), "file");
+    writeFileSync(blocker, "");
+    const shell = { label: "localhost", close() {}, run: (s: string) => local.run(s.replaceAll("/run/virtnet", `${blocker}/sub`)) };
+    try {
+      const batcher = new Batcher(shell);
+      const results = await Promise.all([batcher.submit("echo 1", "apply"), batcher.submit("echo 2", "apply")]);
+      for (const r of results) {
+        expect(r.code).toBe(97);
+        expect(r.stderr).toContain("virtnet cannot write its run directory");
+      }
+    } finally {
+      rmSync(path.dirname(blocker), { recursive: true, force: true });
+    }
   });
 });
 
