@@ -16,8 +16,13 @@ export const SNAPSHOT_SCRIPT = [
   // Only the static fdb entries (added ones, as libvirt's "master temp"), in one process: a busy host's learned
   // table stays out, and the snapshot keeps those of virtnet's ports.
   `printf '\\n%s\\n' '${SECTION} fdb'; bridge -j fdb show state static`,
-  // One qdisc listing for the host; classes and filters only of virtnet's devices that shape (HTB or ingress).
+  // One qdisc listing for the host; classes and filters only of virtnet's devices that shape (HTB or ingress), all
+  // through one `tc -force -batch`. tc prints no device names, so each device's queries follow one that must fail (no
+  // device can have a '/' in its name): its "Command failed -:N" line, in order on the merged output (tc flushes
+  // stdout per command), becomes the device's header; other error text, which always starts upper-case while class
+  // and filter listings never do, is dropped.
   `printf '\\n%s\\n' '${SECTION} qdisc'; tc -j qdisc show`,
-  `printf '\\n%s\\n' '${SECTION} tc'; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; case "$a" in ${OWNER_ALIAS}|${OWNER_ALIAS}:*) ;; *) continue;; esac; printf '@@dev %s\\n' "$d"; printf 'class show dev %s\\nfilter show dev %s\\nfilter show dev %s parent ffff:\\n' "$d" "$d" "$d" | tc -d -batch -; done`,
+  `printf '\\n%s\\n' '${SECTION} tc'; ds=; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; case "$a" in ${OWNER_ALIAS}|${OWNER_ALIAS}:*) ds="$ds $d";; esac; done`,
+  `if [ -n "$ds" ]; then for d in $ds; do printf 'class show dev virtnet/none\\nclass show dev %s\\nfilter show dev %s\\nfilter show dev %s parent ffff:\\n' "$d" "$d" "$d"; done | tc -d -force -batch - 2>&1 | awk -v ds="$ds" 'BEGIN { split(ds, d, " ") } /^Command failed -:[0-9]+$/ { k = substr($0, 18) + 0; if (k % 4 == 1) printf "@@dev %s\\n", d[(k + 3) / 4]; next } /^[A-Z]/ { next } { print }'; fi`,
   `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
 ].join("\n");
