@@ -1,6 +1,6 @@
 // The engine-faithful harness (docs/architecture.md §6): what the e2e tests, scripts/demo.ts and bench/ import.
 export { Engine, type EngineOptions } from "./engine";
-export { installPackage, installedAt, type InstallOptions } from "./install-package";
+export { NPM_TIMEOUT_MS, installPackage, installedAt, removeInstall, type InstallOptions } from "./install-package";
 export { isSecret, makeSecret, stripSecrets } from "./secrets";
 export { UNKNOWN, containsUnknowns, isUnknown } from "./unknown";
 export type {
