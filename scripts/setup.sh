@@ -2,7 +2,7 @@
 # Installs what virtnet needs on a fresh Debian machine (run as root): the tools a sandbox host uses
 # (sshd, iproute2, sudo for the non-root user test), python3 for real-frame and traffic tests, libvirt-clients for
 # virt-xml-validate (libvirt's RNG schemas), libvirt-daemon (with iptables and dnsmasq) for the peer suite that
-# compares virtnet with real libvirt, git for the test that installs virtnet from git as a user would, and the npm
+# compares virtnet with real libvirt, nftables for the forward modes' rules, git for the test that installs virtnet from git as a user would, and the npm
 # dependencies.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +17,6 @@ if ! command -v node >/dev/null 2>&1 || ! node -e 'const [a, b] = process.versio
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-apt-get install -y -qq --no-install-recommends openssh-server openssh-client iproute2 procps sudo ca-certificates python3 libvirt-clients libxml2-utils libvirt-daemon iptables dnsmasq-base git >/dev/null
+apt-get install -y -qq --no-install-recommends openssh-server openssh-client iproute2 procps sudo ca-certificates python3 libvirt-clients libxml2-utils libvirt-daemon iptables nftables dnsmasq-base git >/dev/null
 npm ci --no-audit --no-fund --loglevel=error
 echo "setup: done ($(node --version), $(ip -V))"
