@@ -13,8 +13,6 @@ export interface NameRequest {
   maxId: number;
   /** "bridge" or "tap", for messages. */
   noun: string;
-  /** The resource id an import of this name would use. */
-  importId: (name: string) => string;
   /** The owning resource (project/stack/name): what it left behind in an interrupted create is its own. */
   owner?: string;
   /** Take over an existing interface of the wanted name that no virtnet resource marks (an explicit adoption). */

@@ -123,7 +123,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
       const snapshot = await host.observe();
       const wanted = t.naming?.wanted(r);
       const chosen = t.naming
-        ? chooseName({ ...t.naming, wanted: wanted!, owner: t.naming.owner(r), adopt: t.naming.adopt(r), importId: (n) => t.id(hostName, r, n) }, snapshot, host)
+        ? chooseName({ ...t.naming, wanted: wanted!, owner: t.naming.owner(r), adopt: t.naming.adopt(r) }, snapshot, host)
         : { name: "", adopted: false };
       const name = chosen.name;
       const id = t.id(hostName, r, name);
