@@ -11,7 +11,7 @@ import { connection } from "./network/network-fixtures";
 const OWNER = "lab/dev/net1";
 const link = (name: string, alias?: string): ObservedLink => ({ index: 1, name, kind: "bridge", up: true, mtu: 1500, alias, addresses: [] });
 const host = () => new Host({ label: "host1", run: async () => ({ code: 0, stdout: "", stderr: "" }), close: () => undefined });
-const request = (wanted: string, extra: { owner?: string; adopt?: boolean } = {}) => ({ wanted, maxId: 256, noun: "bridge", importId: (n: string) => `host1/${n}`, owner: OWNER, ...extra });
+const request = (wanted: string, extra: { owner?: string; adopt?: boolean } = {}) => ({ wanted, maxId: 256, noun: "bridge", owner: OWNER, ...extra });
 
 describe("owner markers", () => {
   it("names the owning resource by a hash of project, stack and name, within the kernel's alias limit", () => {
