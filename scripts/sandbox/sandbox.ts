@@ -284,6 +284,15 @@ export function destroySandbox(name: string): void {
       process.stderr.write(`sandbox: warning: could not delete network namespace ${name}: ${(e as Error).message}\n`);
     }
   }
+  // Namespaces tests attach to the sandbox (guests, a WAN) are named after it and go with it.
+  for (const satellite of satellitesOf(name)) {
+    for (const p of runSync(["ip", "netns", "pids", satellite]).split("\n").filter((l) => /^\d+$/.test(l)).map(Number)) signal(p, "SIGKILL");
+    try {
+      runSync(["ip", "netns", "del", satellite]);
+    } catch (e) {
+      process.stderr.write(`sandbox: warning: could not delete network namespace ${satellite}: ${(e as Error).message}\n`);
+    }
+  }
   // The kernel frees a deleted namespace, and with it the veth pair, in the background: delete the root side now so
   // that it is gone when destroy returns (it may vanish between the check and the delete).
   const veth = rootVethFor(name);
@@ -294,6 +303,13 @@ export function destroySandbox(name: string): void {
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
   }
+}
+
+/** Namespaces named `<sandbox>-…`: guests and WANs that tests attached to the sandbox. */
+function satellitesOf(name: string): string[] {
+  return parseJsonOutput(runSync(["ip", "-j", "netns", "list"]), z.array(z.object({ name: z.string() })), "ip -j netns list")
+    .map((n) => n.name)
+    .filter((n) => n.startsWith(`${name}-`));
 }
 
 /** Names of the sandboxes on this machine, whoever made them. */
