@@ -65,11 +65,18 @@ export class HostSnapshot {
 function parseDeviceTc(qdiscJson: string, details: string): Map<string, DeviceTc> {
   const byDev = new Map<string, DeviceTc>();
   const qdiscs = JSON.parse(qdiscJson.trim() === "" ? "[]" : qdiscJson) as Array<{ dev?: string }>;
+  // Grouped once, so that reading N devices stays linear in the host's qdiscs.
+  const qdiscsOf = new Map<string | undefined, object[]>();
+  for (const q of qdiscs) {
+    const list = qdiscsOf.get(q.dev);
+    if (list) list.push(q);
+    else qdiscsOf.set(q.dev, [q]);
+  }
   for (const chunk of details.split(/^@@dev /m).slice(1)) {
     const dev = chunk.slice(0, chunk.indexOf("\n"));
     const { classes, filters, ingress } = splitTcDeviceReport(chunk.slice(dev.length + 1));
     byDev.set(dev, {
-      qdiscs: parseTcQdiscs(JSON.stringify(qdiscs.filter((q) => q.dev === dev))),
+      qdiscs: parseTcQdiscs(JSON.stringify(qdiscsOf.get(dev) ?? [])),
       classes: parseTcClasses(classes),
       filters: parseTcFilters(filters),
       ingressFilters: parseTcFilters(ingress ?? ""),
