@@ -8,6 +8,7 @@ import { desiredRoute, destinationText, routeKey, sameDestination } from "../rou
 import { routeProblem, unreachableGateway } from "../route/rules";
 import { bandwidthFailures } from "../bandwidth/rules";
 import { desiredIp } from "./model";
+import { forwardRuleFailures } from "./forward-rules";
 import type { IpInputs, NetworkInputs } from "./schema";
 
 export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
@@ -19,7 +20,6 @@ export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
     const problem = isNameTemplate(name) ? nameTemplateProblem(name) : interfaceNameProblem(name);
     if (problem) fail("bridge.name", problem);
   }
-
 
   if (!isUnknown(n.ips)) {
     const seen = new Map<string, number>();
@@ -34,6 +34,7 @@ export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
   }
   failures.push(...inlineRouteFailures(n));
   failures.push(...bandwidthFailures(n.bandwidth, "network"));
+  failures.push(...forwardRuleFailures(n));
   return failures;
 }
 

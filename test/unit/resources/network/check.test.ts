@@ -38,7 +38,7 @@ describe("Network check: bad inputs are rejected with property and reason", () =
   it("rejects a fractional delay", () => expectFailure(args({ bridge: { name: "br0", delay: 1.5 } }), "bridge.delay", /whole number/));
   it("rejects macTableManager 'auto'", () => expectFailure(args({ bridge: { name: "br0", macTableManager: "auto" } }), "bridge.macTableManager", /'kernel' or 'libvirt'/));
   it("rejects an MTU below the kernel minimum", () => expectFailure(args({ mtu: 60 }), "mtu", /minimum of 68/));
-  it("rejects an unknown property instead of ignoring it", () => expectFailure(args({ forward: { mode: "nat" } }), "", /Unrecognized key.*forward/));
+  it("rejects an unknown property instead of ignoring it", () => expectFailure(args({ virtualport: { type: "openvswitch" } }), "", /Unrecognized key.*virtualport/));
 
   describe("shell metacharacters in any name", () => {
     for (const name of ["br;rm", "br0 x", "br$(id)", "br`id`", "br|x", "br'x", "../x"]) {
