@@ -122,6 +122,15 @@ function join(...parts: (string | undefined | false | "")[]): string {
 }
 
 /**
+ * The texts of one chain's planned rules in the order nft lists them: each insert goes to the head of its chain,
+ * so a chain reads in the reverse of libvirt's order. This is what the rules a network owns in that chain must
+ * equal for the network to show no drift.
+ */
+export function listedOrder(rules: readonly NftRule[], family: NftFamily, chain: NftChain): string[] {
+  return rules.filter((r) => r.family === family && r.chain === chain).map((r) => r.rule).reverse();
+}
+
+/**
  * Whether an observed or planned rule is this network's: a filter-chain rule naming the bridge by `iif` or
  * `oif`, or a guest_nat rule whose source is one of `subnets` (pass the old and the new ones, so that a
  * subnet change finds the rules it replaces). Rules in the forward chain (the jumps) are nobody's.

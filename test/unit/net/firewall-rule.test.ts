@@ -1,6 +1,6 @@
 // The forward modes' rule plan and rule identity (docs/libvirt-behaviour.md §9.3, §9.5), beyond the golden cases.
 import { describe, expect, it } from "vitest";
-import { belongsToNetwork, canonicalCidr, planNetworkRules, type FirewallSubnet } from "../../../provider/net/firewall-rule";
+import { belongsToNetwork, canonicalCidr, listedOrder, planNetworkRules, type FirewallSubnet } from "../../../provider/net/firewall-rule";
 
 const V4: FirewallSubnet = { family: "ipv4", cidr: "192.168.122.0/24" };
 const V6: FirewallSubnet = { family: "ipv6", cidr: "2001:db8:ca2:2::/64" };
@@ -101,5 +101,13 @@ describe("canonicalCidr", () => {
     expect(canonicalCidr("192.168.1.7/24", false)).toBe("192.168.1.7/24");
     expect(canonicalCidr("<unparsed {}>", true)).toBe("<unparsed {}>");
     expect(canonicalCidr("nonsense/24", true)).toBe("nonsense/24");
+  });
+});
+
+describe("listedOrder", () => {
+  it("reads a chain the way nft lists it: the reverse of libvirt's insert order", () => {
+    const rules = planNetworkRules("virbr0", { mode: "route" }, [V4, { family: "ipv4", cidr: "10.0.0.0/8" }]);
+    expect(listedOrder(rules, "ip", "guest_output")).toEqual(["ip saddr 10.0.0.0/8 iif virbr0 counter accept", "ip saddr 192.168.122.0/24 iif virbr0 counter accept", "iif virbr0 counter reject"]);
+    expect(listedOrder(rules, "ip6", "guest_output")).toEqual([]);
   });
 });
