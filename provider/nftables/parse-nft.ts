@@ -36,7 +36,6 @@ export interface ObservedNftTable {
   jumps: string[];
 }
 
-const metainfo = z.object({ metainfo: z.unknown() });
 const table = z.object({ table: z.object({ family: z.string(), name: z.string() }) });
 const chain = z.object({
   chain: z.object({
@@ -59,7 +58,8 @@ const rule = z.object({
     comment: z.string().optional(),
   }),
 });
-const listing = z.object({ nftables: z.array(z.union([metainfo, table, chain, rule, z.record(z.string(), z.unknown())])) });
+// Each item is one object kind (metainfo, table, chain, rule, set, …); items are told apart one by one below.
+const listing = z.object({ nftables: z.array(z.record(z.string(), z.unknown())) });
 
 type Item = z.output<typeof listing>["nftables"][number];
 
