@@ -4,7 +4,7 @@ import { addressFamily, normalizeAddress } from "../../net/ip-address";
 import { interfaceNameProblem, isNameTemplate } from "../../net/interface-name";
 import type { CheckFailure } from "../../schema/check-failures";
 import { isUnknown } from "../../unknown";
-import { isKnown } from "../../known";
+import { isKnown, type Known } from "../../known";
 import { libvirtNameOf, type ForwardInputs, type NatInputs, type NetworkInputs } from "./schema";
 
 /** The largest port number; libvirt refuses anything above it in <port start end>. */
@@ -12,6 +12,28 @@ const MAX_PORT = 65535;
 
 /** The most addresses an IPv4 SNAT range may span beyond its start (virSocketAddrGetRange). */
 const MAX_NAT_RANGE = 65535;
+
+/** The source ports libvirt's NAT uses when <nat> gives none; a running network's XML shows them as if given. */
+export const DEFAULT_NAT_PORTS = { start: 1024, end: 65535 } as const;
+
+/**
+ * A checked forward reduced to what it does. libvirt's default port range and ipv6 'no' say no more than leaving
+ * them out, and a <nat> that then says nothing is no <nat>: forwards of equal meaning make the same rules, so an
+ * imported running network (which shows the default ports) means what its definition meant.
+ */
+export function forwardMeaning(f: Known<ForwardInputs>): Known<ForwardInputs> {
+  const out: Known<ForwardInputs> = { mode: f.mode };
+  if (f.dev !== undefined) out.dev = f.dev;
+  if (f.nat === undefined) return out;
+  const nat: Known<NatInputs> = {};
+  if (f.nat.address !== undefined) nat.address = f.nat.address;
+  const port = f.nat.port;
+  if (port !== undefined && !(port.start === DEFAULT_NAT_PORTS.start && port.end === DEFAULT_NAT_PORTS.end)) nat.port = port;
+  if (f.nat.ipv6 === true) nat.ipv6 = true;
+  // Outside nat mode a <nat> is an error, never nothing: keep it for the rules to refuse.
+  if (Object.keys(nat).length > 0 || f.mode !== "nat") out.nat = nat;
+  return out;
+}
 
 export function forwardRuleFailures(n: NetworkInputs): CheckFailure[] {
   const f = n.forward;
@@ -62,10 +84,12 @@ function hostBridgeFailures(n: NetworkInputs, f: ForwardInputs, name: string): C
       fail("bridge.name", `'${bridgeName}' is a name template; forward mode 'bridge' needs the name of an existing host bridge`);
     }
   }
-  // libvirt's macvtap networks are a bridge-mode network with a forward dev and no bridge; virtnet has only the
-  // bridge kind, so a dev next to the bridge's name is libvirt's "not both".
+  // A bridge-mode network with a forward dev and no bridge is libvirt's macvtap ("direct") network, which needs no
+  // bridge and so nothing virtnet builds; with the bridge's name, a dev is libvirt's "not both".
   if (f.dev !== undefined && bridgeName !== undefined) {
     fail("forward.dev", `A network with forward mode='bridge' can specify a bridge name or a forward dev, but not both (network '${name}')`);
+  } else if (f.dev !== undefined) {
+    fail("forward.dev", "a forward dev without a bridge name is libvirt's macvtap (direct) network, which virtnet does not implement: leave dev out and name the host bridge in bridge.name");
   }
   if (n.mac !== undefined) fail("mac", `Unsupported <mac> element in network ${name} with forward mode='bridge'`);
   if (!isUnknown(n.ips) && n.ips.length > 0) fail("ips", `Unsupported <ip> element in network ${name} with forward mode='bridge'`);
