@@ -93,7 +93,9 @@ const mark = (n: string, i: number, part: string) => `@@virtnet-${n}-${i}-${part
 
 /** One script running each of `scripts` in a subshell of its own, then printing each one's status and output, marked. */
 function combine(scripts: string[], n: string): string {
-  const lines = ['d=$(mktemp -d) || exit 97', 'trap \'rm -rf "$d"\' EXIT'];
+  // The temporary directory goes however the shell ends: a signal (a cut connection's SIGPIPE or SIGHUP, a host
+  // shutting down) exits through the EXIT trap too.
+  const lines = ['d=$(mktemp -d) || exit 97', 'trap \'rm -rf "$d"\' EXIT', "trap 'exit 129' HUP INT TERM PIPE"];
   scripts.forEach((s, i) => lines.push(`(\n${s}\n) >"$d/o${i}" 2>"$d/e${i}" </dev/null; echo $? >"$d/r${i}"`));
   scripts.forEach((_, i) =>
     lines.push(`printf '%s\\n' '${mark(n, i, "rc")}'; cat "$d/r${i}"; printf '%s\\n' '${mark(n, i, "out")}'; cat "$d/o${i}"; printf '\\n%s\\n' '${mark(n, i, "err")}'; cat "$d/e${i}"; printf '\\n%s\\n' '${mark(n, i, "end")}'`),
