@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { network } from "../../provider";
+import { networkToXml, type NetworkDocument } from "../../provider/libvirt/network-xml";
+import { checkNetwork } from "../../provider/resources/network/check";
 import { closeAllHosts } from "../../provider/host/host-pool";
 import { createSandbox, type Sandbox } from "../support/sandbox";
 import { sandboxConnection } from "../support/network-args";
@@ -27,7 +29,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("libvirt's RNG schema accepts the XML virtnet writes", () => {
   const expected = readdirSync(documents).filter((f) => f.endsWith(".expect.xml"));
-  it("has golden documents to check", () => expect(expected.length).toBeGreaterThanOrEqual(7));
+  it("has golden documents to check", () => expect(expected.length).toBeGreaterThanOrEqual(12));
   it.each(expected)("%s validates", (file) => {
     const r = validate(readFileSync(join(documents, file), "utf8"), file);
     expect(r.output).toMatch(/validates/);
@@ -36,6 +38,33 @@ describe("libvirt's RNG schema accepts the XML virtnet writes", () => {
   it("and the validator does reject an invalid document", () => {
     const r = validate("<network><name>x</name><bridge name='b' stp='maybe'/></network>", "bad.xml");
     expect(r.status).not.toBe(0);
+  });
+});
+
+describe("libvirt's RNG schema accepts every <forward> virtnet writes", () => {
+  const ips = [{ address: "192.168.130.1", prefix: 24 }, { address: "2001:db8:130::1", prefix: 64, family: "ipv6" }];
+  const cases: [string, Record<string, unknown>][] = [
+    ["nat", { ips, forward: {} }],
+    ["nat through a dev", { ips, forward: { mode: "nat", dev: "eth1" } }],
+    ["nat with ipv6", { ips, forward: { nat: { ipv6: true } } }],
+    ["nat with ipv6 'no'", { ips, forward: { nat: { ipv6: false } } }],
+    ["nat with an SNAT range and ports", { ips, forward: { dev: "wan0", nat: { address: { start: "203.0.113.1", end: "203.0.113.30" }, port: { start: 1024, end: 65535 } } } }],
+    ["nat with ports only", { ips, forward: { nat: { port: { start: 500, end: 1000 } } } }],
+    ["route", { ips, forward: { mode: "route" } }],
+    ["route through a dev", { ips, forward: { mode: "route", dev: "enp1s0.42" } }],
+    ["open", { ips, forward: { mode: "open" } }],
+    ["open without addresses", { forward: { mode: "open" } }],
+    ["a host bridge", { bridge: { name: "br0" }, forward: { mode: "bridge" } }],
+    ["a host bridge with macTableManager and QoS", { bridge: { name: "br0", macTableManager: "libvirt" }, forward: { mode: "bridge" }, bandwidth: { inbound: { average: 1000 } } }],
+  ];
+  it.each(cases)("%s", (label, args) => {
+    const r = checkNetwork({}, { connection: { host: "203.0.113.7", privateKey: "k", insecureIgnoreHostKey: true }, libvirtName: "fwd", bridge: { name: "virbr30" }, ...args });
+    expect(r.failures).toEqual([]);
+    const xml = networkToXml("fwd", r.inputs as unknown as NetworkDocument);
+    expect(xml).toContain("<forward");
+    const v = validate(xml, `${label.replace(/[^a-z0-9]+/gi, "-")}.xml`);
+    expect(v.output).toMatch(/validates/);
+    expect(v.status).toBe(0);
   });
 });
 
