@@ -5,6 +5,7 @@ import { broadcastAddress } from "../net/ip-address";
 import type { Operation } from "../net/operation";
 import { ROUTE_PROTOCOL } from "../net/owner-alias";
 import { renderFileOperation } from "./render-file";
+import { renderFirewallReplace } from "../nftables/render-firewall-replace";
 import type { RenderedCommand } from "./rendered-command";
 import { renderTcOperation } from "./render-tc";
 
@@ -73,6 +74,10 @@ export function renderOperation(o: Operation): RenderedCommand {
     case "fileWrite":
     case "fileRemove":
       return renderFileOperation(o);
+    case "firewallReplace":
+      return renderFirewallReplace(o);
+    case "forwardingSysctl":
+      return { argv: ["sysctl", "-q", "-w", o.family === "ipv4" ? `net/ipv4/ip_forward=${o.value}` : `net/ipv6/conf/all/forwarding=${o.value}`] };
     case "ifbAdd":
       return { argv: ["ip", "link", "add", "name", o.name, "type", "ifb"] };
     case "tapAdd":

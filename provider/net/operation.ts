@@ -4,6 +4,7 @@
 // settings are undone by deleting the bridge). Only provider/iproute2 turns operations into commands.
 import type { IpFamily } from "./ip-address";
 import type { FilterSpec, HtbClassSpec, QdiscSpec } from "./tc";
+import type { NftRule } from "./firewall-rule";
 
 export type Ipv6SysctlKey = "disable_ipv6" | "accept_ra" | "autoconf";
 export type PortSetting = "learning" | "flood" | "isolated";
@@ -61,6 +62,12 @@ export type Operation =
   | { op: "classDel"; dev: string; classId: string; from?: HtbClassSpec }
   | { op: "filterAdd"; dev: string; filter: FilterSpec }
   | { op: "filterDelFloor"; dev: string; id: number; from?: FilterSpec }
+  // The forward modes' firewall (docs/libvirt-behaviour.md §9): one network's rules in virtnet's nftables table made
+  // exactly `rules`, in one atomic nft batch. The network's rules are found on the host when it runs (by the bridge
+  // and `subnets`, old and new), so the operation needs no rule handles and its inverse is the same with `from`.
+  | { op: "firewallReplace"; bridge: string; subnets: string[]; rules: NftRule[]; from?: NftRule[] }
+  // Host-wide forwarding (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding); only an undo ever turns it off again.
+  | { op: "forwardingSysctl"; family: IpFamily; value: 0 | 1; from?: 0 | 1 }
   // Files (autostart units, dnsmasq configuration): `from` is the previous content, null when there was none.
   | { op: "fileWrite"; path: string; content: string; mode: number; from?: string | null; fromMode?: number }
   | { op: "fileRemove"; path: string; from?: { content: string; mode: number } };

@@ -76,6 +76,10 @@ export function inverseOf(o: Operation): Operation[] {
       return o.filter.kind === "floorMac" ? [{ op: "filterDelFloor", dev: o.dev, id: o.filter.id }] : [];
     case "filterDelFloor":
       return o.from === undefined ? [] : [{ op: "filterAdd", dev: o.dev, filter: o.from }];
+    case "firewallReplace":
+      return o.from === undefined ? [] : [{ ...o, rules: o.from, from: o.rules }];
+    case "forwardingSysctl":
+      return o.from === undefined || o.from === o.value ? [] : [{ ...o, value: o.from, from: o.value }];
     case "fileWrite":
       if (o.from === undefined) return [];
       return o.from === null

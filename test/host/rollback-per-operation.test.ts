@@ -12,6 +12,7 @@ import { quoteArgv } from "../../provider/exec/quote";
 import { renderOperation } from "../../provider/iproute2/render-operation";
 import type { Operation, OperationKind, RouteSpec } from "../../provider/net/operation";
 import { inverseOf } from "../../provider/plan/inverse";
+import { planNetworkRules, type NftRule } from "../../provider/net/firewall-rule";
 import { LocalShell } from "../support/local-shell";
 import { createSandbox, type Sandbox } from "../support/sandbox";
 
@@ -84,7 +85,8 @@ echo @@route4; ip -j -d -4 route show table all
 echo @@route6; ip -j -d -6 route show table all
 echo @@brlink; bridge -j -d link show
 echo @@fdb; bridge -j fdb show
-echo @@sysctl; for f in /proc/sys/net/ipv6/conf/*/disable_ipv6 /proc/sys/net/ipv6/conf/*/accept_ra /proc/sys/net/ipv6/conf/*/autoconf; do printf '%s=' "$f"; cat "$f"; done
+echo @@nft; nft list ruleset
+echo @@sysctl; for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv6/conf/*/disable_ipv6 /proc/sys/net/ipv6/conf/*/accept_ra /proc/sys/net/ipv6/conf/*/autoconf; do printf '%s=' "$f"; cat "$f"; done
 echo @@tc; for d in /sys/class/net/*; do d=\${d##*/}; echo "== $d"; tc -d qdisc show dev "$d"; echo "-- class"; tc -d class show dev "$d"; echo "-- filter"; tc -d filter show dev "$d"; echo "-- ingress"; tc -d filter show dev "$d" parent ffff: 2>&1; done
 `;
 
@@ -95,6 +97,7 @@ interface KernelState {
   bridgePorts: string[];
   fdb: string[];
   sysctl: string[];
+  nft: string;
   tc: string;
   files: Record<string, { content: string; mode: string }>;
 }
@@ -116,6 +119,7 @@ function state(): KernelState {
     bridgePorts: sorted(json(section("brlink"))),
     fdb: sorted(json(section("fdb"))),
     sysctl: section("sysctl").trim().split("\n"),
+    nft: section("nft"),
     tc: tcText(section("tc")),
     files,
   };
@@ -173,6 +177,10 @@ const floorFilter = (dev: string, id: number, mac: string) => {
   return `tc filter add dev ${dev} protocol ip prio 2 handle 800::${800 + id} u32 match u16 0x0800 0xffff at -2 match u32 0x${hex.slice(4)} 0xffffffff at -12 match u16 0x${hex.slice(0, 4)} 0xffff at -14 flowid 1:${id.toString(16)}`;
 };
 const abs = (f: string) => path.join(dir, f);
+/** A network's firewall as virtnet writes it, for preconditions (the table and its chains are never removed). */
+const firewall = (bridge: string, rules: NftRule[]) => quoteArgv(renderOperation({ op: "firewallReplace", bridge, subnets: ["10.50.0.0/24"], rules }).argv);
+const RP_SUBNET = [{ family: "ipv4" as const, cidr: "10.50.0.0/24" }];
+const rpRules = (bridge: string, mode: "isolated" | "nat" | "route") => planNetworkRules(bridge, { mode }, RP_SUBNET);
 /** A route as virtnet adds it (its protocol marks it as virtnet's), for preconditions. */
 const route = (o: { name: string } & RouteSpec) => quoteArgv(renderOperation({ op: "routeAdd", ...o }).argv);
 
@@ -382,6 +390,25 @@ const rows: Row[] = [
         expect(tcOf(s, "rpbr45").filter).not.toMatch(/800::803/);
         expect(tcOf(s, "rpbr45").filter).toMatch(/fh 800::804 .*flowid 1:4/);
       } }) },
+  // The forward modes' firewall and host forwarding.
+  { kind: "firewallReplace", title: "writing a NAT network's rules", make: () => ({
+      setup: bridge("rpbr50", firewall("rpbr50", [])),
+      op: { op: "firewallReplace", bridge: "rpbr50", subnets: ["10.50.0.0/24"], rules: rpRules("rpbr50", "nat"), from: [] }, devices: ["rpbr50"],
+      effect: (s) => {
+        expect(s.nft).toMatch(/iif "rpbr50" counter packets 0 bytes 0 reject/);
+        expect(s.nft).toMatch(/ip saddr 10\.50\.0\.0\/24 ip daddr != 10\.50\.0\.0\/24 counter packets 0 bytes 0 masquerade to :1024-65535/);
+      } }) },
+  { kind: "firewallReplace", title: "replacing an isolated network's rules with a routed one's", make: () => ({
+      setup: bridge("rpbr51", firewall("rpbr51", rpRules("rpbr51", "isolated"))),
+      op: { op: "firewallReplace", bridge: "rpbr51", subnets: ["10.50.0.0/24"], rules: rpRules("rpbr51", "route"), from: rpRules("rpbr51", "isolated") }, devices: ["rpbr51"],
+      effect: (s) => {
+        expect(s.nft).toMatch(/ip daddr 10\.50\.0\.0\/24 oif "rpbr51" counter packets 0 bytes 0 accept/);
+        expect(s.nft.match(/oif "rpbr51" counter packets 0 bytes 0 reject/g)).toHaveLength(1);
+      } }) },
+  { kind: "forwardingSysctl", title: "turning IPv4 forwarding on", make: () => ({
+      setup: "sysctl -q -w net/ipv4/ip_forward=0",
+      op: { op: "forwardingSysctl", family: "ipv4", value: 1, from: 0 }, devices: [],
+      effect: (s) => expect(s.sysctl).toContain("/proc/sys/net/ipv4/ip_forward=1") }) },
   // Files.
   { kind: "fileWrite", title: "writing a new file", make: () => ({
       op: { op: "fileWrite", path: abs("new.conf"), content: "interface=virbr9\nbind-dynamic\n", mode: 0o644, from: null }, devices: [],
@@ -402,7 +429,7 @@ const EVERY_KIND = {
   linkSetAddress: true, linkSetAlias: true, linkSetMaster: true, bridgeSetForwardDelay: true, bridgeSetStp: true, bridgeSetVlanFiltering: true,
   bridgePortSet: true, fdbAdd: true, fdbDel: true, ipv6Sysctl: true, addrAdd: true, addrDel: true, routeAdd: true, routeDel: true,
   routeReplace: true, qdiscAdd: true, qdiscDel: true, classAdd: true, classChange: true, classDel: true, filterAdd: true, filterDelFloor: true,
-  fileWrite: true, fileRemove: true,
+  firewallReplace: true, forwardingSysctl: true, fileWrite: true, fileRemove: true,
 } as const satisfies Record<OperationKind, true>;
 
 /** A step that always fails: an address on a device that does not exist. */
