@@ -42,11 +42,39 @@ export interface NetworkArgs {
   /** Network-wide QoS (libvirt's <bandwidth>): inbound caps traffic to guests, outbound traffic from them. */
   bandwidth?: pulumi.Input<BandwidthArgs>;
   /**
+   * Where guests' traffic goes beyond the bridge (libvirt's <forward>). Absent: an isolated network, whose guests
+   * reach only the host and each other. `{}` is nat, like libvirt's `<forward/>`.
+   */
+  forward?: pulumi.Input<ForwardArgs>;
+  /**
    * Take over an existing bridge of this name that no virtnet resource marks (one made by hand or by libvirt): it is
    * converged to these arguments, marked as this resource's, and deleted with it. Default false: such a bridge is
    * refused.
    */
   adopt?: pulumi.Input<boolean>;
+}
+
+export interface ForwardArgs {
+  /**
+   * "nat" (default): guests reach beyond the host, masqueraded. "route": routed with their own addresses. "open": the
+   * bridge is routed and virtnet adds no firewall rules. "bridge": `bridge.name` names an existing host bridge that
+   * virtnet neither creates nor deletes; such a network has no ips, routes, mac, mtu, stp or delay. libvirt's
+   * private, vepa, passthrough and hostdev modes are not supported.
+   */
+  mode?: pulumi.Input<"nat" | "route" | "open" | "bridge">;
+  /** The host interface traffic leaves by (nat and route only); it need not exist yet. Default: any. */
+  dev?: pulumi.Input<string>;
+  /** NAT settings; only with mode "nat". */
+  nat?: pulumi.Input<NatArgs>;
+}
+
+export interface NatArgs {
+  /** Source-NAT to this IPv4 range (at most 65536 addresses) instead of masquerading to the outgoing address. */
+  address?: pulumi.Input<{ start: pulumi.Input<string>; end: pulumi.Input<string> }>;
+  /** The source ports NAT uses for tcp and udp, start < end. Default 1024-65535; 0-0 means the default. */
+  port?: pulumi.Input<{ start: pulumi.Input<number>; end: pulumi.Input<number> }>;
+  /** Masquerade IPv6 as well. Default false: a nat network routes its IPv6 subnets. */
+  ipv6?: pulumi.Input<boolean>;
 }
 
 /** average, peak and floor in KB/s; burst in KB (libvirt's units). */

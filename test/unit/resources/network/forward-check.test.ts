@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { checkNetwork } from "../../../../provider/resources/network/check";
 import { UNKNOWN } from "../../../../provider/unknown";
+import type { NetworkArgs } from "../../../../sdk/network";
 import { args } from "./network-fixtures";
 
 const NAME = "lab";
@@ -39,6 +40,14 @@ describe("forward: what the schema accepts and fills in", () => {
     expect(failuresOf(net({ forward: { mode: UNKNOWN, dev: UNKNOWN, nat: UNKNOWN } }))).toEqual([]);
     expect(failuresOf(net({ forward: { nat: { address: { start: UNKNOWN, end: "10.0.0.1" }, port: { start: UNKNOWN, end: 5 } } } }))).toEqual([]);
     expect(failuresOf(net({ ips: UNKNOWN, forward: { mode: "route" } }))).toEqual([]);
+  });
+  it("takes what the SDK's arguments type describes", () => {
+    const forward: NetworkArgs["forward"] = {
+      mode: "nat",
+      dev: "eth0",
+      nat: { address: { start: "203.0.113.10", end: "203.0.113.20" }, port: { start: 1024, end: 2048 }, ipv6: true },
+    };
+    expect(failuresOf(net({ forward }))).toEqual([]);
   });
   it("refuses unknown keys at every level", () => {
     expect(failuresOf(net({ forward: { mode: "nat", zone: "trusted" } }))).toEqual([{ property: "forward", reason: expect.stringMatching(/Unrecognized key.*zone/) }]);
