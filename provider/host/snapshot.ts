@@ -6,6 +6,20 @@ import { parseBridgeFdbByPort } from "../iproute2/parse-bridge-fdb";
 import { isVirtnetAlias } from "../net/owner-alias";
 import { parseTcClasses, parseTcFilters, parseTcQdiscs, splitTcDeviceReport } from "../iproute2/parse-tc";
 import { NO_TC, type DeviceTc } from "../net/tc";
+import { parseNftTable, type ObservedNftTable } from "../nftables/parse-nft";
+import type { NftFamily } from "../net/firewall-rule";
+
+/** virtnet's nftables tables as observed: `nft` false when the host has no nft; a family's table absent or flushed. */
+export interface FirewallObservation {
+  nft: boolean;
+  tables: Partial<Record<NftFamily, ObservedNftTable>>;
+}
+
+/** Host-wide forwarding (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding). */
+export interface ForwardingObservation {
+  ipv4: 0 | 1;
+  ipv6: 0 | 1;
+}
 
 
 export { SNAPSHOT_SCRIPT };
@@ -21,6 +35,8 @@ export class HostSnapshot {
     readonly fdb: ReadonlyMap<string, readonly string[]> = new Map(),
     /** Traffic control of virtnet's devices, by device. */
     readonly tc: ReadonlyMap<string, DeviceTc> = new Map(),
+    readonly firewall: FirewallObservation = { nft: true, tables: {} },
+    readonly forwarding: ForwardingObservation = { ipv4: 0, ipv6: 0 },
   ) {
     this.links = new Map(links.map((l) => [l.name, l]));
   }
@@ -51,15 +67,38 @@ export class HostSnapshot {
     const fdb = sections.get("fdb");
     const qdisc = sections.get("qdisc");
     const tc = sections.get("tc");
-    if ([addr, vlan, route4, route6, fdb, qdisc, tc].includes(undefined)) throw new Error("the host's reply has no complete observation in it");
+    const nft = sections.get("nft");
+    const forwarding = sections.get("forwarding");
+    if ([addr, vlan, route4, route6, fdb, qdisc, tc, nft, forwarding].includes(undefined)) throw new Error("the host's reply has no complete observation in it");
     const vlanCapable = new Set(vlan!.split("\n").filter(Boolean));
     const links = parseIpAddr(addr!).map((l) =>
       l.bridge && !vlanCapable.has(l.name) ? { ...l, bridge: { ...l.bridge, vlanFiltering: undefined } } : l,
     );
     const ours = new Set(links.filter((l) => isVirtnetAlias(l.alias)).map((l) => l.name));
     const entries = new Map([...parseBridgeFdbByPort(fdb!)].filter(([port]) => ours.has(port)));
-    return new HostSnapshot(links, [...parseIpRoute(route4!, "ipv4"), ...parseIpRoute(route6!, "ipv6")], entries, parseDeviceTc(qdisc!, tc!));
+    const [ipv4, ipv6] = forwarding!.trim().split("\n").map((v) => (v.trim() === "1" ? 1 : 0));
+    return new HostSnapshot(
+      links,
+      [...parseIpRoute(route4!, "ipv4"), ...parseIpRoute(route6!, "ipv6")],
+      entries,
+      parseDeviceTc(qdisc!, tc!),
+      parseFirewall(nft!),
+      { ipv4: ipv4 ?? 0, ipv6: ipv6 ?? 0 },
+    );
   }
+}
+
+/** The nft section: "none" without nft, else one `@@family F` part per family holding its table's JSON ({} absent). */
+function parseFirewall(text: string): FirewallObservation {
+  if (text.trim() === "none") return { nft: false, tables: {} };
+  const tables: FirewallObservation["tables"] = {};
+  for (const part of text.split(/^@@family /m).slice(1)) {
+    const family = part.slice(0, part.indexOf("\n")) as NftFamily;
+    const json = part.slice(family.length + 1).trim();
+    const table = json === "{}" ? undefined : parseNftTable(json);
+    if (table) tables[family] = table;
+  }
+  return { nft: true, tables };
 }
 
 function parseDeviceTc(qdiscJson: string, details: string): Map<string, DeviceTc> {
