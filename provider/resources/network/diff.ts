@@ -5,6 +5,10 @@ import { isNameTemplate, nameMatchesTemplate } from "../../net/interface-name";
 import { containsUnknown, isUnknown } from "../../unknown";
 import { connectionHostChanged } from "../../connection/connection";
 import { diffByPolicy, type DiffResult, type FieldPolicy } from "../field-policy";
+import { sameValue } from "../../same-value";
+import type { Known } from "../../known";
+import { forwardMeaning } from "./forward-rules";
+import type { ForwardInputs } from "./schema";
 
 export const networkPolicy: FieldPolicy<NetworkOutputs, NetworkInputs>[] = [
   { property: "connection", replaces: (o, n) => connectionHostChanged(o.connection, n.connection) },
@@ -29,6 +33,15 @@ export const networkPolicy: FieldPolicy<NetworkOutputs, NetworkInputs>[] = [
   { property: "bandwidth" },
   // Inline routes change in place, even to new destinations: the network itself stays.
   { property: "routes" },
+  // Every change of mode, dev or NAT is one nft batch in place; rules or forwarding lost on the host are drift.
+  {
+    property: "forward",
+    changed: (o, n) =>
+      isUnknown(n.forward) ||
+      containsUnknown(n.forward) ||
+      !sameValue(o.forward && forwardMeaning(o.forward), n.forward && forwardMeaning(n.forward as Known<ForwardInputs>)) ||
+      (o.forwardDrift?.length ?? 0) > 0,
+  },
 ];
 
 /** An absent name means libvirt's default template; a template keeps any name it could have produced. */

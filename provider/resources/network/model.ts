@@ -5,7 +5,8 @@ import type { ConnectionInputs } from "../../connection/connection";
 import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import { isVirtnetRoute, routeOutputs, sameDestination, desiredRoute, type DesiredRoute } from "../route/model";
 import type { RouteInputs } from "../route/schema";
-import type { IpInputs, NetworkInputs } from "./schema";
+import type { ForwardInputs, IpInputs, NetworkInputs } from "./schema";
+import type { ForwardRules } from "../../net/firewall-rule";
 import type { Known } from "../../known";
 import type { DeviceTc } from "../../net/tc";
 import type { TcFeatures } from "../../host/tc-capabilities";
@@ -39,6 +40,8 @@ export interface NetworkDesired {
   ips: DesiredIp[];
   routes: DesiredRoute[];
   bandwidth?: Bandwidth;
+  /** Where guests' traffic may go: isolated when the inputs give no forward. */
+  forward: ForwardRules;
 }
 
 /** What a Network resource records in state; inputs and outputs share this shape so diffs compare like with like. */
@@ -62,6 +65,11 @@ export interface NetworkOutputs {
   up?: boolean;
   /** Settings the host's kernel cannot apply and what virtnet did instead (docs/architecture.md §4). */
   substitutions: Substitution[];
+  forward?: Known<ForwardInputs>;
+  /** The network's rules in virtnet's nftables table as observed, `FAMILY CHAIN rule` in the order nft lists them. */
+  firewallRules?: string[];
+  /** What the host lacks of the forward mode (rules, jumps, forwarding), as observed: drift an update repairs. */
+  forwardDrift?: string[];
 }
 
 export interface Substitution {
@@ -70,6 +78,9 @@ export interface Substitution {
   applied: string;
   reason: string;
 }
+
+/** The forward mode's outputs as observed on the host. */
+export type ObservedForward = Pick<NetworkOutputs, "forward" | "firewallRules" | "forwardDrift"> & { substitutions?: Substitution[] };
 
 /** The desired bridge that recorded (or intended) outputs describe. */
 export function networkDesired(o: NetworkOutputs): NetworkDesired {
@@ -84,7 +95,20 @@ export function networkDesired(o: NetworkOutputs): NetworkDesired {
     ips: o.ips.map(desiredIp),
     routes: o.routes.map(desiredRoute),
     bandwidth: o.bandwidth,
+    forward: forwardRules(o.forward),
   };
+}
+
+/** The forward inputs as the firewall planner takes them; no forward is libvirt's isolated network. */
+export function forwardRules(f: Known<ForwardInputs> | undefined): ForwardRules {
+  if (f === undefined) return { mode: "isolated" };
+  if (f.mode === "bridge") throw new Error("forward mode 'bridge' (a host bridge virtnet does not create) is not implemented yet; use nat, route or open");
+  const nat = f.nat && {
+    ...(f.nat.address?.start !== undefined && f.nat.address.end !== undefined ? { address: { start: f.nat.address.start, end: f.nat.address.end } } : {}),
+    ...(f.nat.port?.start !== undefined && f.nat.port.end !== undefined ? { port: { start: f.nat.port.start, end: f.nat.port.end } } : {}),
+    ...(f.nat.ipv6 !== undefined ? { ipv6: f.nat.ipv6 } : {}),
+  };
+  return { mode: f.mode, ...(f.dev !== undefined ? { dev: f.dev } : {}), ...(nat ? { nat } : {}) };
 }
 
 /** Outputs as the inputs describe them, before the host is observed. */
@@ -96,8 +120,8 @@ export function recordedNetwork(n: Known<NetworkInputs>, name: string): NetworkO
 
 /** The resolved inputs recorded outputs describe: what read and delete know of the network. */
 export function intendedNetwork(o: NetworkOutputs): Known<NetworkInputs> {
-  const { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt } = o;
-  return { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt };
+  const { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward } = o;
+  return { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward };
 }
 
 /** An <ip> element reduced to what the kernel holds: family, canonical address, effective prefix. */
@@ -131,7 +155,8 @@ export interface ObservedTc {
   features: TcFeatures;
 }
 
-export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink, routes: readonly ObservedRoute[], tc?: ObservedTc, legacy = false): NetworkOutputs {
+/** `forward` is what observedForward (firewall-plan.ts) found of the forward mode on the host. */
+export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink, routes: readonly ObservedRoute[], forward: ObservedForward, tc?: ObservedTc, legacy = false): NetworkOutputs {
   const observedBridge = link.bridge!;
   const delay =
     effectiveForwardDelayCentiseconds(observedBridge.stpOn, previous.bridge.delay) === observedBridge.forwardDelayCentiseconds
@@ -158,12 +183,15 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
   if (previous.libvirtName !== undefined) outputs.libvirtName = previous.libvirtName;
   if (previous.owner !== undefined) outputs.owner = previous.owner;
   if (previous.adopt !== undefined) outputs.adopt = previous.adopt;
+  const { substitutions: forwardSubstitutions = [], ...forwardOutputs } = forward;
+  Object.assign(outputs, forwardOutputs);
   if (tc) {
     const observed = observedBandwidth(tc.own, tc.ifb, true);
     const bandwidth = bandwidthMatches(previous.bandwidth, observed, floorClasses(tc.own).length > 0) ? previous.bandwidth : observed;
     if (bandwidth && (bandwidth.inbound || bandwidth.outbound)) outputs.bandwidth = bandwidth;
     outputs.substitutions.push(...bandwidthSubstitutions(previous.bandwidth, tc.features));
   }
+  outputs.substitutions.push(...forwardSubstitutions);
   outputs.libvirtXml = networkToXml(outputs.libvirtName ?? link.name, outputs);
   return outputs;
 }

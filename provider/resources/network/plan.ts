@@ -8,12 +8,18 @@ import { bandwidthMatches, observedBandwidth } from "../bandwidth/observe";
 import { floorClasses, planBandwidthClear, planBandwidthSet, planNetworkRateChange, type ObservedDeviceTc } from "../bandwidth/plan";
 import { networkAddress, normalizeAddress } from "../../net/ip-address";
 import type { Operation } from "../../net/operation";
+import type { FirewallObservation } from "../../host/snapshot";
+import { firewallSubnets, planFirewall, planForwarding, plannedRules, type HostForwarding } from "./firewall-plan";
 import { DEFAULT_MTU, effectiveForwardDelayCentiseconds, ipKey, type DesiredIp, type NetworkDesired } from "./model";
 
-/** libvirt's start order: add with MAC, MTU, delay before STP, IPv6 sysctls, addresses, vlan_filtering, up. */
-export function planNetworkCreate(d: NetworkDesired, caps: TcCapabilities = LIBVIRT_TC, observed?: ObservedDeviceTc): Operation[] {
+/**
+ * libvirt's start order (networkStartNetworkVirtual): add with MAC, MTU, delay before STP, IPv6 sysctls, the
+ * firewall before any address, addresses, vlan_filtering, up, routes, forwarding, QoS.
+ */
+export function planNetworkCreate(d: NetworkDesired, host: HostForwarding, caps: TcCapabilities = LIBVIRT_TC, observed?: ObservedDeviceTc): Operation[] {
   const name = d.name;
   const hasIpv6 = d.ips.some((ip) => ip.family === "ipv6");
+  const subnets = firewallSubnets(d.ips).map((s) => s.cidr);
   return [
     // Deleting the bridge undoes everything after it too: addresses and settings live on the bridge.
     { op: "linkAddBridge", name, mac: d.mac },
@@ -26,11 +32,14 @@ export function planNetworkCreate(d: NetworkDesired, caps: TcCapabilities = LIBV
     { op: "ipv6Sysctl", name, key: "disable_ipv6", value: hasIpv6 ? 0 : 1 },
     { op: "ipv6Sysctl", name, key: "accept_ra", value: 0 },
     { op: "ipv6Sysctl", name, key: "autoconf", value: 0 },
+    // The rules name the bridge by index, so it must exist; they go before any address, as libvirt's do.
+    ...planFirewall(name, plannedRules(d, host.firewall), host.firewall, subnets),
     ...d.ips.map((ip) => addr("addrAdd", name, ip)),
     ...(d.macTableManager === "libvirt" ? [{ op: "bridgeSetVlanFiltering", name, on: true } as const] : []),
     { op: "linkSetUp", name },
     // Routes after the bridge is up (docs/libvirt-behaviour.md §6.2 step 12); all of them in this one script.
     ...planRoutes({ bridge: name, desired: d.routes, managed: [], observed: [] }).additions,
+    ...planForwarding(d, host.forwarding),
     // Network-wide QoS last (docs/libvirt-behaviour.md §6.2 step 15), hierarchical so guests' floors can go under it.
     ...planBandwidthSet(name, d.bandwidth, true, caps, d.alias, observed),
   ];
@@ -50,9 +59,12 @@ export function planNetworkBandwidth(d: NetworkDesired, tc: ObservedDeviceTc): O
   return planBandwidthSet(d.name, d.bandwidth, true, tc.caps, d.alias, tc);
 }
 
-/** libvirt's stop order: down, then delete (which takes addresses and routes with the bridge). */
-export function planNetworkDelete(name: string): Operation[] {
-  return [{ op: "linkSetDown", name, from: true }, { op: "linkDel", name }];
+/**
+ * libvirt's stop order: down, the network's rules (while the bridge still has its name, which they match), then
+ * delete (which takes addresses and routes with the bridge). `subnets` are those its rules may name.
+ */
+export function planNetworkDelete(name: string, firewall: FirewallObservation, subnets: readonly string[]): Operation[] {
+  return [{ op: "linkSetDown", name, from: true }, ...planFirewall(name, [], firewall, subnets), { op: "linkDel", name }];
 }
 
 /** What the previous inputs managed, which observation alone cannot tell. */
@@ -62,12 +74,16 @@ export interface NetworkPrevious {
   routes: DesiredRoute[];
   /** State from before owner markers: the legacy alias and `proto static` routes are virtnet's. */
   legacy?: boolean;
+  /** The subnets its rules were written for, so that a changed address still finds the rules it replaces. */
+  subnets: string[];
 }
 
 /** In-place update: only what differs from the observed bridge and its routes, never taking the bridge down. */
-export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes: readonly ObservedRoute[], previous: NetworkPrevious, tc?: ObservedDeviceTc): Operation[] {
+export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes: readonly ObservedRoute[], previous: NetworkPrevious, host: HostForwarding, tc?: ObservedDeviceTc): Operation[] {
   const name = d.name;
-  const steps: Operation[] = [];
+  const subnets = [...previous.subnets, ...firewallSubnets(d.ips).map((s) => s.cidr)];
+  // The rules first, in one batch (libvirt's update order); the bridge and its guests are not touched.
+  const steps: Operation[] = [...planFirewall(name, plannedRules(d, host.firewall), host.firewall, subnets)];
   if (link.alias !== d.alias) steps.push({ op: "linkSetAlias", name, alias: d.alias, from: link.alias ?? "" });
   if (link.mac !== undefined && link.mac !== d.mac) steps.push({ op: "linkSetAddress", name, mac: d.mac, from: link.mac });
   const mtu = d.mtu ?? (previous.mtuManaged ? DEFAULT_MTU : undefined);
@@ -82,6 +98,7 @@ export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes:
   }
   if (!link.up) steps.push({ op: "linkSetUp", name, from: false });
   steps.push(...routeSteps.additions, ...routeSteps.superseded);
+  steps.push(...planForwarding(d, host.forwarding));
   if (tc) steps.push(...planNetworkBandwidth(d, tc));
   return steps;
 }

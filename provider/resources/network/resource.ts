@@ -12,6 +12,7 @@ import { checkNetwork } from "./check";
 import { networkPolicy } from "./diff";
 import { DEFAULT_BRIDGE_TEMPLATE, NETWORK_SCHEMA_VERSION, intendedNetwork, networkDesired, outputsFromObservation, recordedNetwork, type NetworkOutputs } from "./model";
 import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan";
+import { firewallSubnets, observedForward } from "./firewall-plan";
 import { networkPreflightProblems, refuseForeignGuests } from "./preflight";
 import { networkRuleFailures } from "./rules";
 import type { NetworkInputs } from "./schema";
@@ -49,7 +50,7 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
 
   plan({ host, snapshot, name, desired, previous, extra: tc }) {
     const link = ownBridge(snapshot, name, host, desired ?? previous!, previous);
-    if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planNetworkDelete(name), ...planIfbCleanup(snapshot, name)] : [];
+    if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planNetworkDelete(name, snapshot.firewall, recordedSubnets(previous)), ...planIfbCleanup(snapshot, name)] : [];
     refuseForeign(snapshot, "bridge", name, host, link);
     const d = networkDesired(recordedNetwork(desired, name));
     const legacy = isLegacyState(previous);
@@ -58,16 +59,23 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
     const problems = [...networkRuleFailures(desired).map((f) => `${f.property}: ${f.reason}`), ...networkPreflightProblems(d, snapshot, managedRoutes, legacy)];
     if (problems.length > 0) throw new Error(`bridge ${name} on ${host.label}: ${problems.join("; ")}`);
     // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
-    if (!link || !previous) return planNetworkCreate(d, tc?.caps, tc);
-    return planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes, legacy }, tc);
+    if (!link || !previous) return planNetworkCreate(d, snapshot, tc?.caps, tc);
+    return planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes, legacy, subnets: recordedSubnets(previous) }, snapshot, tc);
   },
 
   outputs({ host, snapshot, name, desired, previous, extra: tc }) {
     // Someone else's interface under the name is not the network: it reads as gone, and is never changed.
     const link = ownBridge(snapshot, name, host, desired, previous);
-    return link ? stripUndefined(outputsFromObservation(recordedNetwork(desired, name), link, snapshot.routes, tc, isLegacyState(previous))) : undefined;
+    if (!link) return undefined;
+    const recorded = recordedNetwork(desired, name);
+    return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, observedForward(recorded, name, snapshot), tc, isLegacyState(previous)));
   },
 };
+
+/** The subnets the recorded state's rules were written for. */
+function recordedSubnets(previous: NetworkOutputs | undefined): string[] {
+  return previous ? firewallSubnets(networkDesired(previous).ips).map((s) => s.cidr) : [];
+}
 
 /** The bridge under the name when it is this network's to manage (docs/architecture.md §4, ownership). */
 function ownBridge(snapshot: HostSnapshot, name: string, host: Host, n: { owner?: string; adopt?: boolean }, previous: NetworkOutputs | undefined) {

@@ -74,6 +74,14 @@ function observation(kernel: Kernel, bridges: { name: string; vlanFiltering: boo
     .replace(`${SNAPSHOT_SECTION} vlan-filtering\n`, (head) => head + (kernel.vlanFiltering ? bridges.map((b) => `${b.name}\n`).join("") : ""));
 }
 
+/**
+ * The substitutions of the kernel's branches. The scripted hosts have no nft, whose own substitution (isolation
+ * rules) is not a kernel branch: firewall-plan.test.ts covers it.
+ */
+function kernelSubstitutions(outs: Record<string, unknown>): string[] {
+  return (outs.substitutions as Array<{ property: string; applied: string }>).filter((s) => s.property !== "forward").map((s) => `${s.property}: ${s.applied}`);
+}
+
 const fakes = new Map<string, FakeHost>();
 afterAll(() => closeAllHosts());
 
@@ -127,7 +135,7 @@ describe.each([
 
   it("lists exactly the substitutions this kernel needs", () => {
     expect(outs.bridge).toMatchObject({ name: BRIDGE, macTableManager: "libvirt" });
-    const substitutions = (outs.substitutions as Array<{ property: string; applied: string }>).map((s) => `${s.property}: ${s.applied}`);
+    const substitutions = kernelSubstitutions(outs);
     if (kernel.vlanFiltering) expect(substitutions).toEqual([]);
     else {
       expect(substitutions).toEqual([
@@ -160,7 +168,8 @@ describe.each([
     } else {
       expect(fake.applies).toHaveLength(1);
     }
-    expect(outs).toMatchObject({ bridge: { macTableManager: "kernel" }, substitutions: [] });
+    expect(outs).toMatchObject({ bridge: { macTableManager: "kernel" } });
+    expect(kernelSubstitutions(outs)).toEqual([]);
     expect(fake.pendingApplies).toBe(0);
   });
 });
