@@ -6,13 +6,17 @@ import { parseBridgeFdbByPort } from "../iproute2/parse-bridge-fdb";
 import { isVirtnetAlias } from "../net/owner-alias";
 import { parseTcClasses, parseTcFilters, parseTcQdiscs, splitTcDeviceReport } from "../iproute2/parse-tc";
 import { NO_TC, type DeviceTc } from "../net/tc";
-import { parseNftTable, type ObservedNftTable } from "../nftables/parse-nft";
+import { forwardDropChains, hasTable, parseNftTable, type ForwardDropChain, type ObservedNftTable } from "../nftables/parse-nft";
 import type { NftFamily } from "../net/firewall-rule";
 
 /** virtnet's nftables tables as observed: `nft` false when the host has no nft; a family's table absent or flushed. */
 export interface FirewallObservation {
   nft: boolean;
   tables: Partial<Record<NftFamily, ObservedNftTable>>;
+  /** Other tables' forward chains whose policy is drop (Docker, ufw), which an accept of virtnet's cannot undo. */
+  forwardDrops?: ForwardDropChain[];
+  /** Whether firewalld's table is loaded (it rejects forwarding for interfaces in no zone). */
+  firewalld?: boolean;
 }
 
 /** Host-wide forwarding (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding). */
@@ -91,14 +95,21 @@ export class HostSnapshot {
 /** The nft section: "none" without nft, else one `@@family F` part per family holding its table's JSON ({} absent). */
 function parseFirewall(text: string): FirewallObservation {
   if (text.trim() === "none") return { nft: false, tables: {} };
+  const [families, chains = "{}"] = text.split(/^@@chains\n/m);
   const tables: FirewallObservation["tables"] = {};
-  for (const part of text.split(/^@@family /m).slice(1)) {
+  for (const part of families!.split(/^@@family /m).slice(1)) {
     const family = part.slice(0, part.indexOf("\n")) as NftFamily;
     const json = part.slice(family.length + 1).trim();
     const table = json === "{}" ? undefined : parseNftTable(json);
     if (table) tables[family] = table;
   }
-  return { nft: true, tables };
+  const listed = chains.trim();
+  return {
+    nft: true,
+    tables,
+    forwardDrops: listed === "{}" ? [] : forwardDropChains(listed),
+    firewalld: listed !== "{}" && hasTable(listed, "inet", "firewalld"),
+  };
 }
 
 function parseDeviceTc(qdiscJson: string, details: string): Map<string, DeviceTc> {

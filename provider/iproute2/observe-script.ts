@@ -26,8 +26,9 @@ export const SNAPSHOT_SCRIPT = [
   `printf '\\n%s\\n' '${SECTION} tc'; ds=; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; case "$a" in ${OWNER_ALIAS}|${OWNER_ALIAS}:*) ds="$ds $d";; esac; done`,
   `if [ -n "$ds" ]; then for d in $ds; do printf 'class show dev virtnet/none\\nclass show dev %s\\nfilter show dev %s\\nfilter show dev %s parent ffff:\\n' "$d" "$d" "$d"; done | tc -d -force -batch - 2>&1 | awk -v ds="$ds" 'BEGIN { split(ds, d, " ") } /^Command failed -:[0-9]+$/ { k = substr($0, 18) + 0; if (k % 4 == 1) printf "@@dev %s\\n", d[(k + 3) / 4]; next } /^[A-Z]/ { next } { print }'; fi`,
   // virtnet's nftables table of each family (docs/libvirt-behaviour.md §9.5): "none" when the host has no nft, {} when
-  // a family's table is absent. And host-wide forwarding, which the forward modes turn on.
-  `printf '\\n%s\\n' '${SECTION} nft'; if command -v nft >/dev/null 2>&1; then for f in ip ip6; do printf '@@family %s\\n' "$f"; nft -j list table "$f" ${VIRTNET_TABLE} 2>/dev/null || echo '{}'; done; else echo none; fi`,
+  // a family's table is absent; every table's chains, for the host firewall's warnings. And host-wide forwarding,
+  // which the forward modes turn on.
+  `printf '\\n%s\\n' '${SECTION} nft'; if command -v nft >/dev/null 2>&1; then for f in ip ip6; do printf '@@family %s\\n' "$f"; nft -j list table "$f" ${VIRTNET_TABLE} 2>/dev/null || echo '{}'; done; printf '@@chains\\n'; nft -j list chains 2>/dev/null || echo '{}'; else echo none; fi`,
   `printf '\\n%s\\n' '${SECTION} forwarding'; cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo 0; cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null || echo 0`,
   `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
 ].join("\n");

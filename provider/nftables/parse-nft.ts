@@ -301,3 +301,11 @@ export function forwardDropChains(json: string): ForwardDropChain[] {
   }
   return found;
 }
+
+/** From `nft -j list chains`: whether any chain of the table FAMILY NAME is loaded (firewalld's `inet firewalld`). */
+export function hasTable(json: string, family: string, name: string): boolean {
+  return items(json, "nft -j list chains").some((item) => {
+    const c = chain.safeParse(item);
+    return c.success && c.data.chain.family === family && c.data.chain.table === name;
+  });
+}

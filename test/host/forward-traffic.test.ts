@@ -85,7 +85,7 @@ describe("forward modes with real traffic", () => {
       const news = await checked(args(mode), inputs);
       const diff = await network.diff(id, outs, news);
       expect(diff).toMatchObject({ changes: true, replaces: [] });
-      const host = hostFor(knownConnection(news.connection as ConnectionInputs));
+      const host = hostFor(knownConnection(news.connection as ConnectionInputs, "test"));
       const before = host.stats.execs;
       outs = (await network.update(id, outs, news)).outs;
       execsPerSwitch.push(host.stats.execs - before);
@@ -118,6 +118,19 @@ describe("forward modes with real traffic", () => {
     expect((await network.diff(id, read.props, inputs)).changes).toBe(true);
     outs = (await network.update(id, read.props, inputs)).outs;
     expect(outs.forwardDrift).toBeUndefined();
+    await expectTraffic("nat");
+  }, 60_000);
+
+  it("warns of another table's forward chain that drops, which does drop the guests' traffic, and fails nothing", async () => {
+    sb.execInNamespace(["sh", "-c", "printf 'add table ip dockerlike\\nadd chain ip dockerlike FORWARD { type filter hook forward priority 0; policy drop; }\\n' | nft -f -"]);
+    try {
+      const read = await network.read(id, outs);
+      expect(read.props.hostWarnings).toEqual([expect.stringMatching(/^table ip dockerlike chain FORWARD \(hook forward, policy drop\) drops guest traffic that virtnet_network accepts; allow vnfw0 there/)]);
+      expect((await network.diff(id, read.props, inputs)).changes).toBe(false);
+      expect(await tcpCheck(guest, wan, 2)).toMatch(/^(timeout|refused|unreachable)$/);
+    } finally {
+      sb.execInNamespace(["nft", "delete", "table", "ip", "dockerlike"]);
+    }
     await expectTraffic("nat");
   }, 60_000);
 

@@ -69,6 +69,26 @@ export function planForwarding(d: NetworkDesired, forwarding: ForwardingObservat
   return families.map((family) => ({ op: "forwardingSysctl", family, value: 1, from: 0 }));
 }
 
+/**
+ * What else on the host decides the guests' traffic (docs/libvirt-behaviour.md §9.6): nftables runs every table's
+ * chains on a hook, so another table's forward drop wins over virtnet's accept, and firewalld rejects forwarding
+ * for interfaces in no zone. Warnings only: the host's firewall is its owner's.
+ */
+export function hostWarnings(d: NetworkDesired, host: HostForwarding): { hostWarnings?: string[] } {
+  const warnings: string[] = [];
+  if (d.forward.mode !== "isolated") {
+    for (const c of host.firewall.forwardDrops ?? []) {
+      warnings.push(`table ${c.family} ${c.table} chain ${c.chain} (hook forward, policy drop) drops guest traffic that virtnet_network accepts; allow ${d.name} there (Docker: DOCKER-USER)`);
+    }
+    if (host.firewall.firewalld) {
+      warnings.push(`firewalld is loaded (table inet firewalld) and rejects forwarding for interfaces in no zone; put ${d.name} in a zone (firewall-cmd --zone=trusted --add-interface=${d.name})`);
+    }
+  } else if (!host.firewall.nft && (host.forwarding.ipv4 === 1 || host.forwarding.ipv6 === 1)) {
+    warnings.push(`the host forwards packets and has no nft: guests of this isolated network can be routed out; install nftables so virtnet can write its isolation rules`);
+  }
+  return warnings.length > 0 ? { hostWarnings: warnings } : {};
+}
+
 /** What a host without nft means for a network that would have rules. */
 export function firewallSubstitutions(d: NetworkDesired, firewall: FirewallObservation): Substitution[] {
   if (firewall.nft || d.forward.mode !== "isolated") return [];
@@ -104,6 +124,7 @@ export function observedForward(previous: NetworkOutputs, bridge: string, host: 
     ...(previous.forward !== undefined ? { forward: previous.forward } : {}),
     ...(observed.length > 0 ? { firewallRules: observed.map((r) => `${r.family} ${r.chain} ${r.rule}`) } : {}),
     ...(drift.length > 0 ? { forwardDrift: drift } : {}),
+    ...hostWarnings(d, host),
     substitutions: firewallSubstitutions(d, host.firewall),
   };
 }

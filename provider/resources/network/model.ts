@@ -70,6 +70,8 @@ export interface NetworkOutputs {
   firewallRules?: string[];
   /** What the host lacks of the forward mode (rules, jumps, forwarding), as observed: drift an update repairs. */
   forwardDrift?: string[];
+  /** What else on the host will get in the guests' way (another table's forward drop, firewalld); never a failure. */
+  hostWarnings?: string[];
 }
 
 export interface Substitution {
@@ -80,7 +82,7 @@ export interface Substitution {
 }
 
 /** The forward mode's outputs as observed on the host. */
-export type ObservedForward = Pick<NetworkOutputs, "forward" | "firewallRules" | "forwardDrift"> & { substitutions?: Substitution[] };
+export type ObservedForward = Pick<NetworkOutputs, "forward" | "firewallRules" | "forwardDrift" | "hostWarnings"> & { substitutions?: Substitution[] };
 
 /** The desired bridge that recorded (or intended) outputs describe. */
 export function networkDesired(o: NetworkOutputs): NetworkDesired {

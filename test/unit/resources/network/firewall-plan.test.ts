@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { planNetworkRules, listedOrder, type NftRule } from "../../../../provider/net/firewall-rule";
 import type { FirewallObservation } from "../../../../provider/host/snapshot";
 import type { ObservedNftTable } from "../../../../provider/nftables/parse-nft";
-import { firewallSubstitutions, planFirewall, planForwarding, plannedRules } from "../../../../provider/resources/network/firewall-plan";
+import { firewallSubstitutions, hostWarnings, planFirewall, planForwarding, plannedRules } from "../../../../provider/resources/network/firewall-plan";
 import type { NetworkDesired } from "../../../../provider/resources/network/model";
 
 const desired = (forward: NetworkDesired["forward"]): NetworkDesired => ({
@@ -73,5 +73,16 @@ describe("a network's firewall plan", () => {
     expect(planForwarding(nat, { ipv4: 1, ipv6: 0 })).toEqual([]);
     expect(planForwarding(desired({ mode: "isolated" }), { ipv4: 0, ipv6: 0 })).toEqual([]);
     expect(planForwarding(desired({ mode: "open" }), { ipv4: 0, ipv6: 0 })).toHaveLength(1);
+  });
+  it("warns of other tables' forward drops and of firewalld for a forwarding network, and of an unprotected isolated one", () => {
+    const firewall: FirewallObservation = { nft: true, tables: {}, forwardDrops: [{ family: "ip", table: "filter", chain: "FORWARD" }], firewalld: true };
+    expect(hostWarnings(nat, { firewall, forwarding: { ipv4: 1, ipv6: 0 } }).hostWarnings).toEqual([
+      "table ip filter chain FORWARD (hook forward, policy drop) drops guest traffic that virtnet_network accepts; allow virbr7 there (Docker: DOCKER-USER)",
+      "firewalld is loaded (table inet firewalld) and rejects forwarding for interfaces in no zone; put virbr7 in a zone (firewall-cmd --zone=trusted --add-interface=virbr7)",
+    ]);
+    // An isolated network forwards nothing, so others' drops cannot hurt it; without nft, forwarding can.
+    expect(hostWarnings(desired({ mode: "isolated" }), { firewall, forwarding: { ipv4: 1, ipv6: 0 } })).toEqual({});
+    expect(hostWarnings(desired({ mode: "isolated" }), { firewall: { nft: false, tables: {} }, forwarding: { ipv4: 1, ipv6: 0 } }).hostWarnings).toHaveLength(1);
+    expect(hostWarnings(desired({ mode: "isolated" }), { firewall: { nft: false, tables: {} }, forwarding: { ipv4: 0, ipv6: 0 } })).toEqual({});
   });
 });
