@@ -65,6 +65,10 @@ const LAB: Recorded = {
   outputs: { ...LAB_INPUTS, libvirtXml: "<network/>", schemaVersion: 2, substitutions: [], up: true },
 };
 
+/** The Quick start's network with a forward mode: the recorded network the "Forward modes" table changes. */
+const NAT_INPUTS: Props = { ...LAB_INPUTS, forward: { mode: "nat" } };
+const NAT: Recorded = { ...LAB, inputs: NAT_INPUTS, outputs: { ...LAB.outputs, forward: { mode: "nat" } } };
+
 /** The QoS program of "What Pulumi shows": a network with bandwidth, the guest `web` and the StaticRoute `vpn`. */
 const QOS_BANDWIDTH = { inbound: { average: 1000, burst: 1024, peak: 2000 }, outbound: { average: 2000 } };
 const WEB_INPUTS: Props = {
@@ -230,8 +234,34 @@ const TABLES: { heading: string; recorded: Recorded; rows: Record<string, Case[]
       ],
       "`routes[]`": [{ what: "a route more", mutate: set("routes", [{ address: "10.8.0.0", prefix: 16, gateway: "192.168.100.2" }]) }],
       "`bandwidth`": [{ what: "inbound QoS", mutate: set("bandwidth", { inbound: { average: 1000 } }) }],
+      "`forward`": [
+        { what: "nat ({})", mutate: set("forward", {}) },
+        { what: "route", mutate: set("forward", { mode: "route" }) },
+      ],
       "`libvirtName`": [{ what: "another name", mutate: set("libvirtName", "lab2") }],
       "`adopt`": [{ what: "true", mutate: set("adopt", true) }],
+    },
+  },
+  {
+    heading: "## Forward modes",
+    recorded: NAT,
+    rows: {
+      "`forward`": [
+        { what: "removed (isolated)", mutate: set("forward", undefined) },
+        { what: "{} (nat again)", mutate: set("forward", {}), expect: "none", why: '`{}` and `{ mode: "nat" }` are the same' },
+      ],
+      "`forward.mode`": [
+        { what: "route", mutate: set("forward.mode", "route") },
+        { what: "open", mutate: set("forward.mode", "open") },
+      ],
+      "`forward.dev`": [{ what: "eth0", mutate: set("forward.dev", "eth0") }],
+      "`forward.nat.address`": [{ what: "an SNAT pool", mutate: set("forward.nat", { address: { start: "203.0.113.10", end: "203.0.113.20" } }) }],
+      "`forward.nat.port`": [
+        { what: "2000-3000", mutate: set("forward.nat", { port: { start: 2000, end: 3000 } }) },
+        { what: "the default range written out", mutate: set("forward.nat", { port: { start: 1024, end: 65535 } }), expect: "none", why: "the default range written out" },
+        { what: "0-0", mutate: set("forward.nat", { port: { start: 0, end: 0 } }), expect: "none", why: "or `0`–`0`, is no change" },
+      ],
+      "`forward.nat.ipv6`": [{ what: "true", mutate: set("forward.nat", { ipv6: true }) }],
     },
   },
   {
