@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
 import { networkArgsFromXml } from "../provider/libvirt/network-xml";
 import type { Bandwidth } from "../provider/resources/bandwidth/schema";
+import type { ForwardInputs } from "../provider/resources/network/schema";
 import { ownerOf } from "./owner";
 import { providerShim } from "./shim";
 
@@ -140,7 +141,10 @@ export interface Substitution {
   reason: string;
 }
 
-const NETWORK_OUTPUTS = { libvirtXml: undefined, bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, bandwidth: undefined, up: undefined, substitutions: undefined, schemaVersion: undefined };
+const NETWORK_OUTPUTS = {
+  libvirtXml: undefined, bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, bandwidth: undefined, up: undefined,
+  substitutions: undefined, schemaVersion: undefined, forward: undefined, firewallRules: undefined, forwardDrift: undefined, hostWarnings: undefined,
+};
 
 export class Network extends pulumi.dynamic.Resource {
   declare readonly connection: pulumi.Output<Connection>;
@@ -157,6 +161,14 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly schemaVersion: pulumi.Output<number>;
   /** The network's state as a libvirt <network> document (virsh net-define accepts it). */
   declare readonly libvirtXml: pulumi.Output<string>;
+  /** The forward mode as given (absent: isolated). */
+  declare readonly forward: pulumi.Output<ForwardInputs | undefined>;
+  /** The network's rules in virtnet's nftables table, `FAMILY CHAIN rule` as nft lists them. */
+  declare readonly firewallRules: pulumi.Output<string[] | undefined>;
+  /** What the host lacked of the forward mode at the last read (rules, forwarding); the next update restores it. */
+  declare readonly forwardDrift: pulumi.Output<string[] | undefined>;
+  /** What else on the host decides the guests' traffic (another table's forward drop, firewalld). */
+  declare readonly hostWarnings: pulumi.Output<string[] | undefined>;
 
   /**
    * A Network from a libvirt <network> document (virsh net-dumpxml). The third argument carries what XML cannot,

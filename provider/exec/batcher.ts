@@ -94,8 +94,9 @@ const mark = (n: string, i: number, part: string) => `@@virtnet-${n}-${i}-${part
 /** One script running each of `scripts` in a subshell of its own, then printing each one's status and output, marked. */
 function combine(scripts: string[], n: string): string {
   // The temporary directory goes however the shell ends: a signal (a cut connection's SIGPIPE or SIGHUP, a host
-  // shutting down) exits through the EXIT trap too.
-  const lines = ['d=$(mktemp -d) || exit 97', 'trap \'rm -rf "$d"\' EXIT', "trap 'exit 129' HUP INT TERM PIPE"];
+  // shutting down) exits through the EXIT trap too. The traps come first, so a signal that arrives while mktemp
+  // runs still finds them (the shell runs a trap once the command it waits for is over).
+  const lines = ["d=", 'trap \'rm -rf "$d"\' EXIT', "trap 'exit 129' HUP INT TERM PIPE", 'd=$(mktemp -d) || exit 97'];
   scripts.forEach((s, i) => lines.push(`(\n${s}\n) >"$d/o${i}" 2>"$d/e${i}" </dev/null; echo $? >"$d/r${i}"`));
   scripts.forEach((_, i) =>
     lines.push(`printf '%s\\n' '${mark(n, i, "rc")}'; cat "$d/r${i}"; printf '%s\\n' '${mark(n, i, "out")}'; cat "$d/o${i}"; printf '\\n%s\\n' '${mark(n, i, "err")}'; cat "$d/e${i}"; printf '\\n%s\\n' '${mark(n, i, "end")}'`),
