@@ -19,6 +19,16 @@ export interface FirewallObservation {
   firewalld?: boolean;
 }
 
+/**
+ * What libvirt checks before it turns IPv6 forwarding on: the interfaces with kernel-autoconfigured routes and
+ * their accept_ra (forwarding makes the kernel flush those routes unless accept_ra is 2).
+ */
+export interface RouterAdvertisementObservation {
+  readable: boolean;
+  allAcceptRa: number;
+  autoconfigured: { dev: string; acceptRa: number }[];
+}
+
 /** Host-wide forwarding (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding). */
 export interface ForwardingObservation {
   ipv4: 0 | 1;
@@ -41,6 +51,7 @@ export class HostSnapshot {
     readonly tc: ReadonlyMap<string, DeviceTc> = new Map(),
     readonly firewall: FirewallObservation = { nft: true, tables: {} },
     readonly forwarding: ForwardingObservation = { ipv4: 0, ipv6: 0 },
+    readonly routerAdvertisement: RouterAdvertisementObservation = { readable: true, allAcceptRa: 1, autoconfigured: [] },
   ) {
     this.links = new Map(links.map((l) => [l.name, l]));
   }
@@ -73,7 +84,8 @@ export class HostSnapshot {
     const tc = sections.get("tc");
     const nft = sections.get("nft");
     const forwarding = sections.get("forwarding");
-    if ([addr, vlan, route4, route6, fdb, qdisc, tc, nft, forwarding].includes(undefined)) throw new Error("the host's reply has no complete observation in it");
+    const ra = sections.get("ra");
+    if ([addr, vlan, route4, route6, fdb, qdisc, tc, nft, forwarding, ra].includes(undefined)) throw new Error("the host's reply has no complete observation in it");
     const vlanCapable = new Set(vlan!.split("\n").filter(Boolean));
     const links = parseIpAddr(addr!).map((l) =>
       l.bridge && !vlanCapable.has(l.name) ? { ...l, bridge: { ...l.bridge, vlanFiltering: undefined } } : l,
@@ -88,8 +100,17 @@ export class HostSnapshot {
       parseDeviceTc(qdisc!, tc!),
       parseFirewall(nft!),
       { ipv4: ipv4 ?? 0, ipv6: ipv6 ?? 0 },
+      parseRouterAdvertisement(ra!),
     );
   }
+}
+
+/** The ra section: "unreadable", or all/accept_ra then one "DEV ACCEPT_RA" line per autoconfigured interface. */
+function parseRouterAdvertisement(text: string): RouterAdvertisementObservation {
+  const lines = text.trim().split("\n").filter(Boolean);
+  if (lines[0] === "unreadable") return { readable: false, allAcceptRa: 1, autoconfigured: [] };
+  const autoconfigured = lines.slice(1).map((l) => l.trim().split(/\s+/)).map(([dev, value]) => ({ dev: dev!, acceptRa: Number(value) }));
+  return { readable: true, allAcceptRa: Number(lines[0] ?? 1), autoconfigured };
 }
 
 /** The nft section: "none" without nft, else one `@@family F` part per family holding its table's JSON ({} absent). */

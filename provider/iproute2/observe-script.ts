@@ -30,5 +30,8 @@ export const SNAPSHOT_SCRIPT = [
   // which the forward modes turn on.
   `printf '\\n%s\\n' '${SECTION} nft'; if command -v nft >/dev/null 2>&1; then for f in ip ip6; do printf '@@family %s\\n' "$f"; nft -j list table "$f" ${VIRTNET_TABLE} 2>/dev/null || echo '{}'; done; printf '@@chains\\n'; nft -j list chains 2>/dev/null || echo '{}'; else echo none; fi`,
   `printf '\\n%s\\n' '${SECTION} forwarding'; cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo 0; cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null || echo 0`,
+  // libvirt's check before IPv6 forwarding (docs/libvirt-behaviour.md §9.7): the interfaces holding kernel-
+  // autoconfigured routes (RTF_ADDRCONF, 0x40000), each with its accept_ra, after all/accept_ra.
+  `printf '\\n%s\\n' '${SECTION} ra'; if [ -r /proc/net/ipv6_route ]; then cat /proc/sys/net/ipv6/conf/all/accept_ra 2>/dev/null || echo 1; while read -r _ _ _ _ _ _ _ _ f d; do [ $((0x$f & 0x40000)) -ne 0 ] && printf '%s %s\\n' "$d" "$(cat "/proc/sys/net/ipv6/conf/$d/accept_ra" 2>/dev/null || echo 1)"; done < /proc/net/ipv6_route | sort -u; else echo unreadable; fi`,
   `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
 ].join("\n");

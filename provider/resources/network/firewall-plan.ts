@@ -3,7 +3,7 @@
 import { belongsToNetwork, listedOrder, planNetworkRules, type FirewallSubnet, type NftChain, type NftFamily, type NftRule } from "../../net/firewall-rule";
 import { networkAddress } from "../../net/ip-address";
 import type { Operation } from "../../net/operation";
-import type { FirewallObservation, ForwardingObservation } from "../../host/snapshot";
+import type { FirewallObservation, ForwardingObservation, RouterAdvertisementObservation } from "../../host/snapshot";
 import type { ObservedNftRule } from "../../nftables/parse-nft";
 import { networkDesired, type DesiredIp, type NetworkDesired, type NetworkOutputs, type ObservedForward, type Substitution } from "./model";
 
@@ -11,6 +11,7 @@ import { networkDesired, type DesiredIp, type NetworkDesired, type NetworkOutput
 export interface HostForwarding {
   firewall: FirewallObservation;
   forwarding: ForwardingObservation;
+  routerAdvertisement?: RouterAdvertisementObservation;
 }
 
 const CHAINS: readonly NftChain[] = ["guest_output", "guest_input", "guest_cross", "guest_nat"];
@@ -62,10 +63,25 @@ export function planFirewall(bridge: string, planned: NftRule[], firewall: Firew
   return [{ op: "firewallReplace", bridge, subnets: [...new Set(subnets)], rules: planned, from }];
 }
 
-/** libvirt turns forwarding on for every family the network has, unless it is isolated, and never turns it off. */
-export function planForwarding(d: NetworkDesired, forwarding: ForwardingObservation): Operation[] {
+/**
+ * libvirt turns forwarding on for every family the network has, unless it is isolated, and never turns it off.
+ * Before IPv6 forwarding it runs its router-advertisement check (virNetDevIPCheckIPv6Forwarding,
+ * docs/libvirt-behaviour.md §9.7): forwarding makes the kernel flush the routes it learned from router
+ * advertisements on every interface whose accept_ra is not 2, which can cut the host off its own network.
+ */
+export function planForwarding(d: NetworkDesired, forwarding: ForwardingObservation, ra?: RouterAdvertisementObservation): Operation[] {
   if (d.forward.mode === "isolated") return [];
   const families = (["ipv4", "ipv6"] as const).filter((f) => d.ips.some((ip) => ip.family === f) && forwarding[f] !== 1);
+  if (families.includes("ipv6") && ra) {
+    if (!ra.readable) throw new Error("forward: Unable to read /proc/net/ipv6_route for ipv6 forwarding checks");
+    const flushed = ra.autoconfigured.find((i) => i.acceptRa === 1 || (i.acceptRa === 0 && ra.allAcceptRa === 1));
+    if (flushed) {
+      throw new Error(
+        `forward: Check the host setup: interface ${flushed.dev} has kernel autoconfigured IPv6 routes and enabling forwarding without accept_ra set to 2 will cause the kernel to flush them, breaking networking. ` +
+          `(On the host: sysctl -w net.ipv6.conf.${flushed.dev}.accept_ra=2, and make it permanent; then run the update again.)`,
+      );
+    }
+  }
   return families.map((family) => ({ op: "forwardingSysctl", family, value: 1, from: 0 }));
 }
 

@@ -39,7 +39,7 @@ export function planNetworkCreate(d: NetworkDesired, host: HostForwarding, caps:
     { op: "linkSetUp", name },
     // Routes after the bridge is up (docs/libvirt-behaviour.md §6.2 step 12); all of them in this one script.
     ...planRoutes({ bridge: name, desired: d.routes, managed: [], observed: [] }).additions,
-    ...planForwarding(d, host.forwarding),
+    ...planForwarding(d, host.forwarding, host.routerAdvertisement),
     // Network-wide QoS last (docs/libvirt-behaviour.md §6.2 step 15), hierarchical so guests' floors can go under it.
     ...planBandwidthSet(name, d.bandwidth, true, caps, d.alias, observed),
   ];
@@ -98,7 +98,7 @@ export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes:
   }
   if (!link.up) steps.push({ op: "linkSetUp", name, from: false });
   steps.push(...routeSteps.additions, ...routeSteps.superseded);
-  steps.push(...planForwarding(d, host.forwarding));
+  steps.push(...planForwarding(d, host.forwarding, host.routerAdvertisement));
   if (tc) steps.push(...planNetworkBandwidth(d, tc));
   return steps;
 }

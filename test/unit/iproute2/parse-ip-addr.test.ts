@@ -43,7 +43,7 @@ const FDB_ALL =
 
 describe("HostSnapshot", () => {
   const reply = (vlanCapable: string) =>
-    `noise\n@@virtnet-snapshot addr\n${fixture}\n@@virtnet-snapshot route4\n[]\n@@virtnet-snapshot route6\n[]\n@@virtnet-snapshot fdb\n${FDB_ALL}\n\n@@virtnet-snapshot qdisc\n[]\n@@virtnet-snapshot tc\n\n@@virtnet-snapshot nft\nnone\n@@virtnet-snapshot forwarding\n0\n0\n@@virtnet-snapshot vlan-filtering\n${vlanCapable}`;
+    `noise\n@@virtnet-snapshot addr\n${fixture}\n@@virtnet-snapshot route4\n[]\n@@virtnet-snapshot route6\n[]\n@@virtnet-snapshot fdb\n${FDB_ALL}\n\n@@virtnet-snapshot qdisc\n[]\n@@virtnet-snapshot tc\n\n@@virtnet-snapshot nft\nnone\n@@virtnet-snapshot forwarding\n0\n0\n@@virtnet-snapshot ra\n1\n@@virtnet-snapshot vlan-filtering\n${vlanCapable}`;
 
   it("trusts vlan_filtering only for bridges whose sysfs attribute exists (netlink reports 0 without kernel support)", () => {
     expect(HostSnapshot.parse(reply("")).link("virbr7")?.bridge?.vlanFiltering).toBeUndefined();

@@ -48,7 +48,7 @@ describe("tc output parsing", () => {
     const reply = [
       "@@virtnet-snapshot addr", "[]", "@@virtnet-snapshot route4", "[]", "@@virtnet-snapshot route6", "[]", "@@virtnet-snapshot fdb", "",
       "@@virtnet-snapshot qdisc", JSON.stringify([{ kind: "htb", handle: "1:", dev: "virbr1", root: true }, { kind: "htb", handle: "1:", dev: "eth0" }]),
-      "@@virtnet-snapshot tc", `@@dev virbr1\n${CLASSES}@@filter\n${FILTERS}@@ingress\n${INGRESS}`, "@@virtnet-snapshot nft", "none", "@@virtnet-snapshot forwarding", "0\n0", "@@virtnet-snapshot vlan-filtering", "",
+      "@@virtnet-snapshot tc", `@@dev virbr1\n${CLASSES}@@filter\n${FILTERS}@@ingress\n${INGRESS}`, "@@virtnet-snapshot nft", "none", "@@virtnet-snapshot forwarding", "0\n0", "@@virtnet-snapshot ra", "1", "@@virtnet-snapshot vlan-filtering", "",
     ].join("\n");
     const tc = HostSnapshot.parse(reply).tcOf("virbr1");
     expect(tc.qdiscs).toEqual([{ kind: "htb", handle: "1:", parent: undefined }]);

@@ -85,4 +85,22 @@ describe("a network's firewall plan", () => {
     expect(hostWarnings(desired({ mode: "isolated" }), { firewall: { nft: false, tables: {} }, forwarding: { ipv4: 1, ipv6: 0 } }).hostWarnings).toHaveLength(1);
     expect(hostWarnings(desired({ mode: "isolated" }), { firewall: { nft: false, tables: {} }, forwarding: { ipv4: 0, ipv6: 0 } })).toEqual({});
   });
+  it("refuses IPv6 forwarding, before any change, where the kernel would flush routes learned from router advertisements", () => {
+    const dual = { ...desired({ mode: "nat" }), ips: [...nat.ips, { family: "ipv6" as const, address: "2001:db8:ca2:2::1", prefix: 64 }] };
+    const off = { ipv4: 0 as const, ipv6: 0 as const };
+    const ra = (acceptRa: number, allAcceptRa = 1) => ({ readable: true, allAcceptRa, autoconfigured: [{ dev: "eth0", acceptRa }] });
+    expect(() => planForwarding(dual, off, ra(1))).toThrow(
+      "forward: Check the host setup: interface eth0 has kernel autoconfigured IPv6 routes and enabling forwarding without accept_ra set to 2 will cause the kernel to flush them, breaking networking.",
+    );
+    expect(() => planForwarding(dual, off, ra(0, 1))).toThrow(/interface eth0 has kernel autoconfigured IPv6 routes/);
+    expect(planForwarding(dual, off, ra(0, 0))).toHaveLength(2);
+    expect(planForwarding(dual, off, ra(2))).toEqual([
+      { op: "forwardingSysctl", family: "ipv4", value: 1, from: 0 },
+      { op: "forwardingSysctl", family: "ipv6", value: 1, from: 0 },
+    ]);
+    expect(() => planForwarding(dual, off, { readable: false, allAcceptRa: 1, autoconfigured: [] })).toThrow("forward: Unable to read /proc/net/ipv6_route for ipv6 forwarding checks");
+    // Nothing to check where IPv6 forwarding is on already, or the network has no IPv6.
+    expect(planForwarding(dual, { ipv4: 0, ipv6: 1 }, ra(1))).toEqual([{ op: "forwardingSysctl", family: "ipv4", value: 1, from: 0 }]);
+    expect(planForwarding(nat, off, ra(1))).toHaveLength(1);
+  });
 });
