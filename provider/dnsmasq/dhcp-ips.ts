@@ -1,5 +1,5 @@
 // Which ip entries serve DHCP: at most one per family, the one with ranges or hosts (libvirt's
-// networkDnsmasqConfContents, docs/libvirt-behaviour.md §10.2). The configuration and the hostsfile both start
+// networkDnsmasqConfContents, docs/libvirt-behaviour.md §10.1). The configuration and the hostsfile both start
 // from this choice, so they always agree on it.
 import { addressFamily, type IpFamily } from "../net/ip-address";
 import type { DnsmasqIp } from "./dnsmasq-config";

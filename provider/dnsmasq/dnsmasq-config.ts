@@ -1,7 +1,8 @@
 // What one network's dnsmasq needs to know, as resolved data: the input to the renderers of its configuration,
 // hostsfile and addnhosts (docs/libvirt-behaviour.md §10). Types only. The shape follows libvirt's network XML
 // (<ip><dhcp>, <tftp>, <domain>, <dns>, <dnsmasq:options>) in virtnet's camelCase; every value is already
-// checked and every default already applied, so a renderer never validates or guesses.
+// checked and every default already applied, so a renderer never guesses and fails only where libvirt's own
+// writer fails.
 
 /** The unit of a lease's expiry, as libvirt's `<lease unit>` names it. */
 export type LeaseUnit = "seconds" | "minutes" | "hours";
