@@ -45,7 +45,15 @@ export interface ResourceType<I, O, X = undefined> {
   /** The resolved inputs that recorded outputs describe (read and delete know nothing else). */
   intended(o: O): Known<I>;
   /** Naming of a created object: an explicit name or a template with %d (bridges and taps), and its owner. */
-  naming?: { wanted(r: Known<I>): string; owner(r: Known<I>): string | undefined; adopt(r: Known<I>): boolean; maxId: number; noun: string };
+  naming?: {
+    wanted(r: Known<I>): string;
+    owner(r: Known<I>): string | undefined;
+    adopt(r: Known<I>): boolean;
+    /** The object exists outside virtnet and is only used (a host bridge): its name is taken as given, never chosen or reserved. */
+    external?(r: Known<I>): boolean;
+    maxId: number;
+    noun: string;
+  };
   /** The name of the recorded object. */
   nameOf(o: O): string;
   id(host: string, r: Known<I>, name: string): string;
@@ -122,9 +130,12 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     for (let attempt = 1; ; attempt++) {
       const snapshot = await host.observe();
       const wanted = t.naming?.wanted(r);
-      const chosen = t.naming
-        ? chooseName({ ...t.naming, wanted: wanted!, owner: t.naming.owner(r), adopt: t.naming.adopt(r) }, snapshot, host)
-        : { name: "", adopted: false };
+      const external = t.naming?.external?.(r) === true;
+      const chosen = !t.naming
+        ? { name: "", adopted: false }
+        : external
+          ? { name: wanted!, adopted: false }
+          : chooseName({ ...t.naming, wanted: wanted!, owner: t.naming.owner(r), adopt: t.naming.adopt(r) }, snapshot, host);
       const name = chosen.name;
       const id = t.id(hostName, r, name);
       try {
@@ -148,7 +159,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
         }
         throw e;
       } finally {
-        host.reservedNames.delete(name);
+        if (!external) host.reservedNames.delete(name);
       }
     }
   }

@@ -23,7 +23,9 @@ export function checkNetwork(olds: Record<string, unknown>, news: Record<string,
 
 function canonical(n: NetworkInputs, olds: Record<string, unknown>): NetworkInputs {
   const out: NetworkInputs = { ...n };
-  if (n.mac === undefined) out.mac = keptMac(olds, generateLibvirtMac);
+  // A host bridge keeps the MAC it has: virtnet gives it none (libvirt refuses <mac> there).
+  const hostBridge = !isUnknown(n.forward) && n.forward?.mode === "bridge";
+  if (n.mac === undefined && !hostBridge) out.mac = keptMac(olds, generateLibvirtMac);
   if (!isUnknown(n.ips)) out.ips = n.ips.map((ip) => ({ ...ip, address: canonicalAddress(ip.address) }));
   if (!isUnknown(n.routes)) out.routes = n.routes.map((r) => ({ ...r, address: canonicalAddress(r.address), gateway: canonicalAddress(r.gateway) }));
   return stripUndefined(out);

@@ -23,7 +23,8 @@ export const networkPolicy: FieldPolicy<NetworkOutputs, NetworkInputs>[] = [
       n.bridge.delay !== o.bridge.delay ||
       n.bridge.macTableManager !== o.bridge.macTableManager,
   },
-  { property: "mac", changed: (o, n) => n.mac !== o.mac },
+  // A host bridge has no MAC of the network's: recorded as "", given as nothing.
+  { property: "mac", changed: (o, n) => (n.mac ?? "") !== (o.mac ?? "") },
   { property: "libvirtName", changed: (o, n) => n.libvirtName !== o.libvirtName },
   { property: "mtu" },
   // Any change of form counts (the state records the new form), even when the kernel's addresses stay the same.
@@ -36,6 +37,8 @@ export const networkPolicy: FieldPolicy<NetworkOutputs, NetworkInputs>[] = [
   // Every change of mode, dev or NAT is one nft batch in place; rules or forwarding lost on the host are drift.
   {
     property: "forward",
+    // A host bridge (mode 'bridge') and a bridge of virtnet's are different objects: moving between them replaces.
+    replaces: (o, n) => isUnknown(n.forward) || (o.forward?.mode === "bridge") !== ((n.forward as Known<ForwardInputs> | undefined)?.mode === "bridge"),
     changed: (o, n) =>
       isUnknown(n.forward) ||
       containsUnknown(n.forward) ||

@@ -94,9 +94,15 @@ function hostBridgeFailures(n: NetworkInputs, f: ForwardInputs, name: string): C
   if (n.mac !== undefined) fail("mac", `Unsupported <mac> element in network ${name} with forward mode='bridge'`);
   if (!isUnknown(n.ips) && n.ips.length > 0) fail("ips", `Unsupported <ip> element in network ${name} with forward mode='bridge'`);
   if (n.mtu !== undefined) fail("mtu", `mtu size only allowed in open, route, nat, and isolated mode, not in bridge (network '${name}')`);
-  // A named host bridge may carry network-wide QoS (libvirt shapes it); without a name there is nowhere to put it.
-  if (n.bandwidth !== undefined && bridgeName === undefined) {
-    fail("bandwidth", `Unsupported network-wide <bandwidth> element in network ${name} with forward mode='bridge'`);
+  // libvirt shapes a named host bridge; virtnet changes nothing on a bridge it does not own (a deliberate
+  // difference), and without a name there is nowhere to put it anyway (libvirt's own message).
+  if (n.bandwidth !== undefined) {
+    fail(
+      "bandwidth",
+      bridgeName === undefined
+        ? `Unsupported network-wide <bandwidth> element in network ${name} with forward mode='bridge'`
+        : "virtnet changes nothing on a host bridge it does not own, so a network with forward mode 'bridge' takes no network-wide bandwidth; give each GuestInterface its bandwidth instead",
+    );
   }
   return failures;
 }

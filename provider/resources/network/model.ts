@@ -104,7 +104,8 @@ export function networkDesired(o: NetworkOutputs): NetworkDesired {
 /** The forward inputs as the firewall planner takes them; no forward is libvirt's isolated network. */
 export function forwardRules(f: Known<ForwardInputs> | undefined): ForwardRules {
   if (f === undefined) return { mode: "isolated" };
-  if (f.mode === "bridge") throw new Error("forward mode 'bridge' (a host bridge virtnet does not create) is not implemented yet; use nat, route or open");
+  // A host bridge never reaches the firewall planner: virtnet changes nothing on it (network/resource.ts).
+  if (f.mode === "bridge") throw new Error("forward mode 'bridge' has no rules of virtnet's: the network only uses a host bridge");
   const nat = f.nat && {
     ...(f.nat.address?.start !== undefined && f.nat.address.end !== undefined ? { address: { start: f.nat.address.start, end: f.nat.address.end } } : {}),
     ...(f.nat.port?.start !== undefined && f.nat.port.end !== undefined ? { port: { start: f.nat.port.start, end: f.nat.port.end } } : {}),
@@ -194,6 +195,16 @@ export function outputsFromObservation(previous: NetworkOutputs, link: ObservedL
     outputs.substitutions.push(...bandwidthSubstitutions(previous.bandwidth, tc.features));
   }
   outputs.substitutions.push(...forwardSubstitutions);
+  outputs.libvirtXml = networkToXml(outputs.libvirtName ?? link.name, outputs);
+  return outputs;
+}
+
+/**
+ * A host-bridge network's outputs: its inputs as given, with what the kernel shows of a bridge virtnet only uses
+ * (whether it is up). Nothing of it is the network's to change, so nothing observed on it is drift.
+ */
+export function hostBridgeOutputs(previous: NetworkOutputs, link: ObservedLink): NetworkOutputs {
+  const outputs: NetworkOutputs = { ...previous, schemaVersion: NETWORK_SCHEMA_VERSION, ips: [], routes: [], substitutions: [] };
   outputs.libvirtXml = networkToXml(outputs.libvirtName ?? link.name, outputs);
   return outputs;
 }

@@ -10,7 +10,7 @@ import { lifecycle, type ResourceType } from "../lifecycle";
 import { desiredRoute } from "../route/model";
 import { checkNetwork } from "./check";
 import { networkPolicy } from "./diff";
-import { DEFAULT_BRIDGE_TEMPLATE, NETWORK_SCHEMA_VERSION, intendedNetwork, networkDesired, outputsFromObservation, recordedNetwork, type NetworkOutputs } from "./model";
+import { DEFAULT_BRIDGE_TEMPLATE, NETWORK_SCHEMA_VERSION, hostBridgeOutputs, intendedNetwork, networkDesired, outputsFromObservation, recordedNetwork, type NetworkOutputs } from "./model";
 import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan";
 import { firewallSubnets, observedForward } from "./firewall-plan";
 import { networkPreflightProblems, refuseForeignGuests } from "./preflight";
@@ -41,7 +41,14 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
   // State written before inline routes existed has none.
   load: (props) => ({ routes: [], ...props }) as unknown as NetworkOutputs,
   intended: intendedNetwork,
-  naming: { wanted: (n) => n.bridge.name ?? DEFAULT_BRIDGE_TEMPLATE, owner: (n) => n.owner, adopt: (n) => n.adopt === true, maxId: MAX_BRIDGE_ID, noun: "bridge" },
+  naming: {
+    wanted: (n) => n.bridge.name ?? DEFAULT_BRIDGE_TEMPLATE,
+    owner: (n) => n.owner,
+    adopt: (n) => n.adopt === true,
+    external: (n) => isHostBridge(n),
+    maxId: MAX_BRIDGE_ID,
+    noun: "bridge",
+  },
   nameOf: (o) => o.bridge.name,
   id: (host, _n, name) => networkId(host, name),
   recorded: recordedNetwork,
@@ -49,6 +56,11 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
   observe: async (c) => (c.desired ? observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`) : undefined),
 
   plan({ host, snapshot, name, desired, previous, extra: tc }) {
+    // A host bridge is only used: virtnet neither creates, changes nor deletes it (docs/libvirt-behaviour.md §1.8).
+    if (isHostBridge(desired ?? previous!)) {
+      if (desired) hostBridgeOf(snapshot, name, host);
+      return [];
+    }
     const link = ownBridge(snapshot, name, host, desired ?? previous!, previous);
     if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planNetworkDelete(name, snapshot.firewall, recordedSubnets(previous)), ...planIfbCleanup(snapshot, name)] : [];
     refuseForeign(snapshot, "bridge", name, host, link);
@@ -64,6 +76,10 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
   },
 
   outputs({ host, snapshot, name, desired, previous, extra: tc }) {
+    if (isHostBridge(desired)) {
+      const bridge = snapshot.link(name);
+      return bridge?.kind === "bridge" ? stripUndefined(hostBridgeOutputs(recordedNetwork(desired, name), bridge)) : undefined;
+    }
     // Someone else's interface under the name is not the network: it reads as gone, and is never changed.
     const link = ownBridge(snapshot, name, host, desired, previous);
     if (!link) return undefined;
@@ -71,6 +87,20 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
     return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, observedForward(recorded, name, snapshot), tc, isLegacyState(previous)));
   },
 };
+
+/** Whether the network is libvirt's host-bridge network (forward mode 'bridge'), on a bridge it does not own. */
+function isHostBridge(n: { forward?: unknown }): boolean {
+  return typeof n.forward === "object" && n.forward !== null && (n.forward as { mode?: unknown }).mode === "bridge";
+}
+
+/** The host bridge a bridge-mode network uses; its absence is an error saying what to do. */
+function hostBridgeOf(snapshot: HostSnapshot, name: string, host: Host) {
+  const link = bridgeOf(snapshot, name, host);
+  if (!link) {
+    throw new Error(`bridge ${name} does not exist on ${host.label}; forward mode 'bridge' uses an existing host bridge, which virtnet does not create: create it with the host's own network configuration first, or give bridge.name of one that exists`);
+  }
+  return link;
+}
 
 /** The subnets the recorded state's rules were written for. */
 function recordedSubnets(previous: NetworkOutputs | undefined): string[] {

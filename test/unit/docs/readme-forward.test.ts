@@ -9,7 +9,7 @@ import { listedOrder, type NftChain, type NftFamily } from "../../../provider/ne
 import { renderFirewallReplace } from "../../../provider/nftables/render-firewall-replace";
 import { TABLE_CHAINS } from "../../../provider/nftables/virtnet-table";
 import { firewallSubstitutions, hostWarnings, plannedRules } from "../../../provider/resources/network/firewall-plan";
-import { forwardRules, networkDesired, recordedNetwork } from "../../../provider/resources/network/model";
+import { networkDesired, recordedNetwork } from "../../../provider/resources/network/model";
 import type { NetworkInputs } from "../../../provider/resources/network/schema";
 import type { Known } from "../../../provider/known";
 
@@ -101,16 +101,12 @@ describe("README 'Forward modes'", () => {
     for (const w of warnings) expect(FLAT).toContain(`\`${w}\``);
   });
 
-  it("quotes the error of mode bridge, which check accepts", async () => {
+  it("describes mode bridge with the messages check gives for it", async () => {
     const { failures } = await checked({ ...NAT_ARGS, ips: [], bridge: { name: "br0" }, forward: { mode: "bridge" } });
     expect(failures).toEqual([]);
-    let message = "";
-    try {
-      forwardRules({ mode: "bridge" });
-    } catch (e) {
-      message = (e as Error).message;
-    }
-    expect(message).not.toBe("");
-    expect(FLAT).toContain(`\`${message}\``);
+    const qos = await checked({ ...NAT_ARGS, ips: [], bridge: { name: "br0" }, forward: { mode: "bridge" }, bandwidth: { inbound: { average: 1000 } } });
+    expect(qos.failures.map((f) => f.property)).toEqual(["bandwidth"]);
+    expect(FLAT).toContain("virtnet changes nothing on a bridge it does not own");
+    expect(FLAT).toContain("forward mode 'bridge' uses an existing host bridge, which virtnet does not create");
   });
 });

@@ -137,8 +137,11 @@ describe("forward mode 'bridge': a host bridge virtnet does not create", () => {
     expect(failuresOf(host())).toEqual([]);
     expect(failuresOf(host({ bridge: { name: "br0", macTableManager: "libvirt" } }))).toEqual([]);
   });
-  it("accepts network-wide QoS on the named bridge, as libvirt does", () =>
-    expect(failuresOf(host({ bandwidth: { inbound: { average: 1000 } } }))).toEqual([]));
+  it("refuses network-wide QoS on the named bridge, unlike libvirt: virtnet changes nothing on a bridge it does not own", () =>
+    expectFailures(host({ bandwidth: { inbound: { average: 1000 } } }), [
+      "bandwidth",
+      "virtnet changes nothing on a host bridge it does not own, so a network with forward mode 'bridge' takes no network-wide bandwidth; give each GuestInterface its bandwidth instead",
+    ]));
   it("needs the bridge's name, not a template", () => {
     expectFailures(host({ bridge: {} }), [
       "bridge.name",
