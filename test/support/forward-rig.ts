@@ -1,8 +1,13 @@
 // Namespaces around a sandbox host for forward-mode traffic tests: guests on veth ports of a bridge, and a "WAN"
-// beyond the host's second uplink. Each is named after the sandbox, so destroying the sandbox removes it too.
+// beyond the host's second uplink. Each is named after the host's namespace, so destroying a sandbox removes it too
+// (removeAttached does it for any other host).
 import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
-import type { Sandbox } from "./sandbox";
+/** A host the rig attaches to: a sandbox host, or the namespace of a libvirt peer. */
+export interface RigHost {
+  namespace: string;
+  execInNamespace(argv: string[]): string;
+}
 
 const PROBE = path.join(__dirname, "tcp-probe.py");
 const PORT = "5002";
@@ -19,7 +24,7 @@ export interface Endpoint {
 }
 
 /** A guest: a namespace whose veth's other end is a port of `bridge` on the sandbox host, default route via `gateway`. */
-export function addGuest(sb: Sandbox, id: string, bridge: string, cidr: string, gateway: string): Endpoint {
+export function addGuest(sb: RigHost, id: string, bridge: string, cidr: string, gateway: string): Endpoint {
   const ns = `${sb.namespace}-${id}`;
   const [hostEnd, guestEnd] = [`${id}h`, `${id}g`];
   sh(["ip", "netns", "add", ns]);
@@ -38,7 +43,7 @@ export function addGuest(sb: Sandbox, id: string, bridge: string, cidr: string, 
  * A WAN: a namespace on a veth from the sandbox host (`wan0`, hostAddress) to the WAN (wanAddress), a /24 of
  * TEST-NET-3. With `routeTo`, the WAN routes those subnets back through the host (what a routed network needs).
  */
-export function addWan(sb: Sandbox, routeTo: string[] = []): { wan: Endpoint; hostAddress: string; routeBack(cidr: string): void } {
+export function addWan(sb: RigHost, routeTo: string[] = []): { wan: Endpoint; hostAddress: string; routeBack(cidr: string): void } {
   const ns = `${sb.namespace}-wan`;
   const [hostAddress, wanAddress] = ["203.0.113.1", "203.0.113.2"];
   sh(["ip", "netns", "add", ns]);
@@ -75,4 +80,11 @@ export async function tcpCheck(from: Endpoint, to: Endpoint, timeoutSeconds = 3)
     server.kill("SIGKILL");
     await closed;
   }
+}
+
+/** Deletes the namespaces attached to a host's namespace (guests, the WAN), whatever their state. */
+export function removeAttached(host: RigHost): void {
+  const listed = spawnSync("ip", ["-j", "netns", "list"], { encoding: "utf8" }).stdout;
+  const names = (JSON.parse(listed.trim() || "[]") as Array<{ name: string }>).map((n) => n.name).filter((n) => n.startsWith(`${host.namespace}-`));
+  for (const n of names) spawnSync("ip", ["netns", "del", n]);
 }
