@@ -2,7 +2,7 @@
 // resources on one host cost far fewer than N round trips. Identical probes and observations in one batch run once;
 // the batch's applies run together in one detached job, so the detach-and-lock cost is paid once per batch.
 import { randomBytes } from "node:crypto";
-import { renderDetached } from "./detached-script";
+import { PREPARE, renderDetached } from "./detached-script";
 import type { ExecResult, RemoteShell } from "./remote-shell";
 
 /**
@@ -93,15 +93,24 @@ const mark = (n: string, i: number, part: string) => `@@virtnet-${n}-${i}-${part
 
 /** One script running each of `scripts` in a subshell of its own, then printing each one's status and output, marked. */
 function combine(scripts: string[], n: string): string {
-  // The temporary directory goes however the shell ends: a signal (a cut connection's SIGPIPE or SIGHUP, a host
-  // shutting down) exits through the EXIT trap too. The traps come first, so a signal that arrives while mktemp
-  // runs still finds them (the shell runs a trap once the command it waits for is over).
-  const lines = ["d=", 'trap \'rm -rf "$d"\' EXIT', "trap 'exit 129' HUP INT TERM PIPE", 'd=$(mktemp -d) || exit 97'];
+  // The outputs wait in virtnet's own run directory, never the host's /tmp. The directory goes however the shell
+  // ends (a signal exits through the EXIT trap too, the traps set before mktemp runs); one that a killed shell left
+  // is found by name and removed by a later batch, as the detached applies' files are.
+  const lines = [
+    "d=",
+    'trap \'rm -rf "$d"\' EXIT',
+    "trap 'exit 129' HUP INT TERM PIPE",
+    `${PREPARE} 2>/dev/null || exit 97`,
+    `find "$vd" -maxdepth 1 -name 'batch.*' -mmin +10 -exec rm -rf {} + 2>/dev/null`,
+    'd=$(mktemp -d "$vd/batch.XXXXXX") || exit 97',
+  ];
   scripts.forEach((s, i) => lines.push(`(\n${s}\n) >"$d/o${i}" 2>"$d/e${i}" </dev/null; echo $? >"$d/r${i}"`));
   scripts.forEach((_, i) =>
     lines.push(`printf '%s\\n' '${mark(n, i, "rc")}'; cat "$d/r${i}"; printf '%s\\n' '${mark(n, i, "out")}'; cat "$d/o${i}"; printf '\\n%s\\n' '${mark(n, i, "err")}'; cat "$d/e${i}"; printf '\\n%s\\n' '${mark(n, i, "end")}'`),
   );
-  return lines.join("\n") + "\n";
+  // One brace group: sh parses all of it before running any of it, so a script cut short in transit runs nothing
+  // (and leaves no directory) instead of waiting, half-run, for the rest.
+  return ["{", ...lines, "}"].join("\n") + "\n";
 }
 
 /** The results of a combined script, in order, or undefined when its output was cut short. */

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 const RUN_DIR = "/run/virtnet";
 
 /** Sets $vd to the run directory and makes it; a user without root gets one of their own, so their error is the kernel's. */
-const PREPARE = `{ vd=${RUN_DIR}; [ "$(id -u)" = 0 ] || vd="\${TMPDIR:-/tmp}/virtnet-$(id -u)"; mkdir -p "$vd" && chmod 700 "$vd"; }`;
+export const PREPARE = `{ vd=${RUN_DIR}; [ "$(id -u)" = 0 ] || vd="\${TMPDIR:-/tmp}/virtnet-$(id -u)"; mkdir -p "$vd" && chmod 700 "$vd"; }`;
 
 /**
  * The script, run detached under the exclusive lock; its stdout, stderr and exit status are passed through. When

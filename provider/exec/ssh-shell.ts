@@ -36,6 +36,11 @@ export class SshShell implements RemoteShell {
           stream.close();
           reject(new Error(`a command on ${this.label} did not finish within ${EXEC_TIMEOUT_MS / 1000} s`));
         }, EXEC_TIMEOUT_MS);
+        // A connection that drops while output flows fails this exec; unhandled, the stream's error would end the process.
+        stream.on("error", (e: Error) => {
+          clearTimeout(timer);
+          reject(new Error(`the connection to ${this.label} failed during a command: ${e.message}`));
+        });
         stream.on("data", (d: Buffer) => out.push(d));
         stream.stderr.on("data", (d: Buffer) => errs.push(d));
         stream.on("close", (code: number | null, signal?: string) => {

@@ -70,7 +70,7 @@ export class FakeHost implements RemoteShell {
 
   async run(script: string): Promise<ExecResult> {
     this.received.push(script);
-    if (/^d=\n/.test(script)) return this.batch(script);
+    if (/^\{\nd=\ntrap /.test(script)) return this.batch(script);
     return this.one(script);
   }
 
