@@ -1,6 +1,6 @@
 // A network's forward mode on the host (docs/libvirt-behaviour.md §9): which of libvirt's nftables rules it needs,
 // whether the host holds exactly those, the one operation that makes it so, and host-wide forwarding. Pure.
-import { belongsToNetwork, listedOrder, planNetworkRules, type FirewallSubnet, type NftChain, type NftFamily, type NftRule } from "../../net/firewall-rule";
+import { FILTER_CHAINS, belongsToNetwork, listedOrder, planNetworkRules, type FirewallSubnet, type NftChain, type NftFamily, type NftRule } from "../../net/firewall-rule";
 import { networkAddress } from "../../net/ip-address";
 import type { Operation } from "../../net/operation";
 import type { FirewallObservation, ForwardingObservation, RouterAdvertisementObservation } from "../../host/snapshot";
@@ -24,7 +24,7 @@ export function firewallSubnets(ips: readonly DesiredIp[]): FirewallSubnet[] {
 
 /**
  * The rules the network needs. An isolated network on a host without nft gets none: it needs no firewall while the
- * host does not forward, and says so in a substitution (isolatedWithoutNft).
+ * host does not forward, and says so in a substitution (firewallSubstitutions).
  */
 export function plannedRules(d: NetworkDesired, firewall: FirewallObservation): NftRule[] {
   if (!firewall.nft && d.forward.mode === "isolated") return [];
@@ -40,7 +40,7 @@ export function observedNetworkRules(firewall: FirewallObservation, bridge: stri
 export function firewallInPlace(planned: readonly NftRule[], observed: readonly ObservedNftRule[], firewall: FirewallObservation): boolean {
   for (const family of FAMILIES) {
     const has = planned.some((r) => r.family === family);
-    if (has && CHAINS.slice(0, 3).some((c) => !firewall.tables[family]?.jumps.includes(c))) return false;
+    if (has && FILTER_CHAINS.some((c) => !firewall.tables[family]?.jumps.includes(c))) return false;
     for (const chain of CHAINS) {
       const seen = observed.filter((r) => r.family === family && r.chain === chain).map((r) => r.rule);
       const wanted = listedOrder(planned, family, chain);
