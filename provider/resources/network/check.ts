@@ -6,7 +6,7 @@ import { canonicalAddress } from "../../schema/canonical-address";
 import { stripUndefined } from "../../strip-undefined";
 import { isUnknown } from "../../unknown";
 import { networkRuleFailures } from "./rules";
-import { networkArgsSchema, type NetworkInputs } from "./schema";
+import { isHostBridge, networkArgsSchema, type NetworkInputs } from "./schema";
 
 /**
  * Validates and canonicalizes. A missing MAC is generated once and then kept from the previous inputs,
@@ -24,8 +24,7 @@ export function checkNetwork(olds: Record<string, unknown>, news: Record<string,
 function canonical(n: NetworkInputs, olds: Record<string, unknown>): NetworkInputs {
   const out: NetworkInputs = { ...n };
   // A host bridge keeps the MAC it has: virtnet gives it none (libvirt refuses <mac> there).
-  const hostBridge = !isUnknown(n.forward) && n.forward?.mode === "bridge";
-  if (n.mac === undefined && !hostBridge) out.mac = keptMac(olds, generateLibvirtMac);
+  if (n.mac === undefined && !isHostBridge(n.forward)) out.mac = keptMac(olds, generateLibvirtMac);
   if (!isUnknown(n.ips)) out.ips = n.ips.map((ip) => ({ ...ip, address: canonicalAddress(ip.address) }));
   if (!isUnknown(n.routes)) out.routes = n.routes.map((r) => ({ ...r, address: canonicalAddress(r.address), gateway: canonicalAddress(r.gateway) }));
   return stripUndefined(out);

@@ -8,7 +8,7 @@ import { diffByPolicy, type DiffResult, type FieldPolicy } from "../field-policy
 import { sameValue } from "../../same-value";
 import type { Known } from "../../known";
 import { forwardMeaning } from "./forward-rules";
-import type { ForwardInputs } from "./schema";
+import { isHostBridge, type ForwardInputs } from "./schema";
 
 export const networkPolicy: FieldPolicy<NetworkOutputs, NetworkInputs>[] = [
   { property: "connection", replaces: (o, n) => connectionHostChanged(o.connection, n.connection) },
@@ -38,7 +38,7 @@ export const networkPolicy: FieldPolicy<NetworkOutputs, NetworkInputs>[] = [
   {
     property: "forward",
     // A host bridge (mode 'bridge') and a bridge of virtnet's are different objects: moving between them replaces.
-    replaces: (o, n) => isUnknown(n.forward) || (o.forward?.mode === "bridge") !== ((n.forward as Known<ForwardInputs> | undefined)?.mode === "bridge"),
+    replaces: (o, n) => isUnknown(n.forward) || isHostBridge(o.forward) !== isHostBridge(n.forward),
     changed: (o, n) =>
       isUnknown(n.forward) ||
       containsUnknown(n.forward) ||

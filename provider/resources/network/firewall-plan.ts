@@ -22,6 +22,11 @@ export function firewallSubnets(ips: readonly DesiredIp[]): FirewallSubnet[] {
   return ips.map((ip) => ({ family: ip.family, cidr: `${networkAddress(ip.address, ip.prefix)}/${ip.prefix}` }));
 }
 
+/** The subnets alone, as a network's rules name them. */
+export function subnetCidrs(ips: readonly DesiredIp[]): string[] {
+  return firewallSubnets(ips).map((s) => s.cidr);
+}
+
 /**
  * The rules the network needs. An isolated network on a host without nft gets none: it needs no firewall while the
  * host does not forward, and says so in a substitution (firewallSubstitutions).
@@ -122,11 +127,10 @@ export function firewallSubstitutions(d: NetworkDesired, firewall: FirewallObser
  * The forward mode as observed: the inputs' forward (rules cannot tell a mode back), the network's rules as nft
  * lists them, and what the host lacks of what the mode needs, which shows as a change to `forward`.
  */
-export function observedForward(previous: NetworkOutputs, bridge: string, host: HostForwarding): ObservedForward {
-  const d = { ...networkDesired(previous), name: bridge };
+export function observedForward(previous: NetworkOutputs, host: HostForwarding): ObservedForward {
+  const d = networkDesired(previous);
   const planned = plannedRules(d, host.firewall);
-  const subnets = firewallSubnets(d.ips).map((s) => s.cidr);
-  const observed = observedNetworkRules(host.firewall, bridge, subnets);
+  const observed = observedNetworkRules(host.firewall, d.name, subnetCidrs(d.ips));
   const drift: string[] = [];
   if (!firewallInPlace(planned, observed, host.firewall)) {
     const seen = new Set(observed.map((r) => `${r.family} ${r.chain} ${r.rule}`));

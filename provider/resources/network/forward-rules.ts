@@ -1,5 +1,6 @@
 // libvirt's rules for a network's <forward> (docs/libvirt-behaviour.md §1.2–§1.4, §1.8), checked at preview with
 // libvirt's own messages, each failure at the property it is about.
+import { DEFAULT_NAT_PORTS } from "../../net/firewall-rule";
 import { addressFamily, normalizeAddress } from "../../net/ip-address";
 import { interfaceNameProblem, isNameTemplate } from "../../net/interface-name";
 import type { CheckFailure } from "../../schema/check-failures";
@@ -13,8 +14,6 @@ const MAX_PORT = 65535;
 /** The most addresses an IPv4 SNAT range may span beyond its start (virSocketAddrGetRange). */
 const MAX_NAT_RANGE = 65535;
 
-/** The source ports libvirt's NAT uses when <nat> gives none; a running network's XML shows them as if given. */
-export const DEFAULT_NAT_PORTS = { start: 1024, end: 65535 } as const;
 
 /**
  * A checked forward reduced to what it does. libvirt's default port range and ipv6 'no' say no more than leaving

@@ -9,7 +9,7 @@ import { floorClasses, planBandwidthClear, planBandwidthSet, planNetworkRateChan
 import { networkAddress, normalizeAddress } from "../../net/ip-address";
 import type { Operation } from "../../net/operation";
 import type { FirewallObservation } from "../../host/snapshot";
-import { firewallSubnets, planFirewall, planForwarding, plannedRules, type HostForwarding } from "./firewall-plan";
+import { planFirewall, subnetCidrs, planForwarding, plannedRules, type HostForwarding } from "./firewall-plan";
 import { DEFAULT_MTU, effectiveForwardDelayCentiseconds, ipKey, type DesiredIp, type NetworkDesired } from "./model";
 
 /**
@@ -19,7 +19,7 @@ import { DEFAULT_MTU, effectiveForwardDelayCentiseconds, ipKey, type DesiredIp, 
 export function planNetworkCreate(d: NetworkDesired, host: HostForwarding, caps: TcCapabilities = LIBVIRT_TC, observed?: ObservedDeviceTc): Operation[] {
   const name = d.name;
   const hasIpv6 = d.ips.some((ip) => ip.family === "ipv6");
-  const subnets = firewallSubnets(d.ips).map((s) => s.cidr);
+  const subnets = subnetCidrs(d.ips);
   return [
     // Deleting the bridge undoes everything after it too: addresses and settings live on the bridge.
     { op: "linkAddBridge", name, mac: d.mac },
@@ -81,7 +81,7 @@ export interface NetworkPrevious {
 /** In-place update: only what differs from the observed bridge and its routes, never taking the bridge down. */
 export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes: readonly ObservedRoute[], previous: NetworkPrevious, host: HostForwarding, tc?: ObservedDeviceTc): Operation[] {
   const name = d.name;
-  const subnets = [...previous.subnets, ...firewallSubnets(d.ips).map((s) => s.cidr)];
+  const subnets = [...previous.subnets, ...subnetCidrs(d.ips)];
   // The rules first, in one batch (libvirt's update order); the bridge and its guests are not touched.
   const steps: Operation[] = [...planFirewall(name, plannedRules(d, host.firewall), host.firewall, subnets)];
   if (link.alias !== d.alias) steps.push({ op: "linkSetAlias", name, alias: d.alias, from: link.alias ?? "" });

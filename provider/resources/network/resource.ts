@@ -12,10 +12,10 @@ import { checkNetwork } from "./check";
 import { networkPolicy } from "./diff";
 import { DEFAULT_BRIDGE_TEMPLATE, NETWORK_SCHEMA_VERSION, hostBridgeOutputs, intendedNetwork, networkDesired, outputsFromObservation, recordedNetwork, type NetworkOutputs } from "./model";
 import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan";
-import { firewallSubnets, observedForward } from "./firewall-plan";
+import { observedForward, subnetCidrs } from "./firewall-plan";
 import { networkPreflightProblems, refuseForeignGuests } from "./preflight";
 import { networkRuleFailures } from "./rules";
-import type { NetworkInputs } from "./schema";
+import { isHostBridge, type NetworkInputs } from "./schema";
 
 /** libvirt tries virbr0 … virbr256 (MAX_BRIDGE_ID, docs/libvirt-behaviour.md §1.9). */
 const MAX_BRIDGE_ID = 256;
@@ -45,19 +45,19 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
     wanted: (n) => n.bridge.name ?? DEFAULT_BRIDGE_TEMPLATE,
     owner: (n) => n.owner,
     adopt: (n) => n.adopt === true,
-    external: (n) => isHostBridge(n),
+    external: (n) => isHostBridge(n.forward),
     maxId: MAX_BRIDGE_ID,
     noun: "bridge",
   },
   nameOf: (o) => o.bridge.name,
   id: (host, _n, name) => networkId(host, name),
   recorded: recordedNetwork,
-  // tc is probed only when the network has bandwidth, or had it.
-  observe: async (c) => (c.desired ? observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`) : undefined),
+  // tc is probed only when the network has bandwidth, or had it; never on a host bridge, which virtnet does not shape.
+  observe: async (c) => (c.desired && !isHostBridge(c.desired.forward) ? observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`) : undefined),
 
   plan({ host, snapshot, name, desired, previous, extra: tc }) {
     // A host bridge is only used: virtnet neither creates, changes nor deletes it (docs/libvirt-behaviour.md §1.8).
-    if (isHostBridge(desired ?? previous!)) {
+    if (isHostBridge((desired ?? previous!).forward)) {
       if (desired) hostBridgeOf(snapshot, name, host);
       return [];
     }
@@ -76,7 +76,7 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
   },
 
   outputs({ host, snapshot, name, desired, previous, extra: tc }) {
-    if (isHostBridge(desired)) {
+    if (isHostBridge(desired.forward)) {
       const bridge = snapshot.link(name);
       return bridge?.kind === "bridge" ? stripUndefined(hostBridgeOutputs(recordedNetwork(desired, name), bridge)) : undefined;
     }
@@ -84,14 +84,9 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
     const link = ownBridge(snapshot, name, host, desired, previous);
     if (!link) return undefined;
     const recorded = recordedNetwork(desired, name);
-    return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, observedForward(recorded, name, snapshot), tc, isLegacyState(previous)));
+    return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, observedForward(recorded, snapshot), tc, isLegacyState(previous)));
   },
 };
-
-/** Whether the network is libvirt's host-bridge network (forward mode 'bridge'), on a bridge it does not own. */
-function isHostBridge(n: { forward?: unknown }): boolean {
-  return typeof n.forward === "object" && n.forward !== null && (n.forward as { mode?: unknown }).mode === "bridge";
-}
 
 /** The host bridge a bridge-mode network uses; its absence is an error saying what to do. */
 function hostBridgeOf(snapshot: HostSnapshot, name: string, host: Host) {
@@ -104,7 +99,7 @@ function hostBridgeOf(snapshot: HostSnapshot, name: string, host: Host) {
 
 /** The subnets the recorded state's rules were written for. */
 function recordedSubnets(previous: NetworkOutputs | undefined): string[] {
-  return previous ? firewallSubnets(networkDesired(previous).ips).map((s) => s.cidr) : [];
+  return previous ? subnetCidrs(networkDesired(previous).ips) : [];
 }
 
 /** The bridge under the name when it is this network's to manage (docs/architecture.md §4, ownership). */

@@ -149,7 +149,7 @@ type BridgeObject = z.output<typeof bridgeSchema>;
  * is filled in, so this one rule lives here and not with the other forward rules.
  */
 function hostBridgeStpProblem(n: NetworkObject, ctx: z.RefinementCtx): void {
-  if (n.forward === undefined || isUnknown(n.forward) || n.forward.mode !== "bridge" || isUnknown(n.bridge)) return;
+  if (!isHostBridge(n.forward) || isUnknown(n.bridge)) return;
   const given = n.bridge.stp !== undefined ? "stp" : n.bridge.delay !== 0 && !isUnknown(n.bridge.delay) ? "delay" : undefined;
   if (given === undefined) return;
   ctx.addIssue({
@@ -172,4 +172,9 @@ export type NetworkInputs = z.output<typeof networkArgsSchema>;
 export type IpInputs = z.output<typeof ipSchema>;
 /** A Network's forward as checked: mode filled in (nat when absent), a 0-0 port range taken out. */
 export type ForwardInputs = z.output<typeof forwardSchema>;
+
+/** Whether a forward is libvirt's host-bridge mode (a bridge the network only uses); false while it is unknown. */
+export function isHostBridge(forward: unknown): boolean {
+  return typeof forward === "object" && forward !== null && !isUnknown(forward) && (forward as { mode?: unknown }).mode === "bridge";
+}
 export type NatInputs = z.output<typeof natSchema>;
