@@ -4,6 +4,7 @@ import type { Connection, ConnectionArgs } from "./connection";
 import { networkArgsFromXml } from "../provider/libvirt/network-xml";
 import type { Bandwidth } from "../provider/resources/bandwidth/schema";
 import type { ForwardInputs } from "../provider/resources/network/schema";
+import type { DnsmasqLease } from "../provider/dnsmasq/parse-leases";
 import { ownerOf } from "./owner";
 import { providerShim } from "./shim";
 
@@ -26,7 +27,63 @@ export interface IpArgs {
   netmask?: pulumi.Input<string>;
   /** Required ("ipv6") for IPv6 addresses, as in libvirt. */
   family?: pulumi.Input<"ipv4" | "ipv6">;
+  /** DHCP on this subnet, served by the network's dnsmasq; at most one ip of each family has it. */
+  dhcp?: pulumi.Input<DhcpArgs>;
+  /** dnsmasq's TFTP server for this subnet, serving `root` (IPv4 only). */
+  tftp?: pulumi.Input<{ root: pulumi.Input<string> }>;
+  /** Answer reverse (PTR) lookups for the subnet locally instead of forwarding them. */
+  localPtr?: pulumi.Input<boolean>;
 }
+
+/** A lease time: `expiry` in `unit` (default minutes); 0 means infinite, otherwise at least 2 minutes. */
+export interface LeaseArgs {
+  expiry: pulumi.Input<number>;
+  unit?: pulumi.Input<"seconds" | "minutes" | "hours">;
+}
+
+/** One reservation: an IPv4 one by `mac` and/or `name`, an IPv6 one by `id` (the client's DUID) and/or `name`. */
+export interface DhcpHostArgs {
+  mac?: pulumi.Input<string>;
+  id?: pulumi.Input<string>;
+  name?: pulumi.Input<string>;
+  ip: pulumi.Input<string>;
+  lease?: pulumi.Input<LeaseArgs>;
+}
+
+export interface DhcpArgs {
+  /** The addresses handed out, each range inside the subnet (IPv4: not its network or broadcast address). */
+  ranges?: pulumi.Input<pulumi.Input<{ start: pulumi.Input<string>; end: pulumi.Input<string>; lease?: pulumi.Input<LeaseArgs> }>[]>;
+  /** Static reservations written into the network's own dnsmasq files; see also the DhcpHost resource. */
+  hosts?: pulumi.Input<pulumi.Input<DhcpHostArgs>[]>;
+  /** PXE boot: the boot file and the TFTP server to get it from (IPv4 only). */
+  bootp?: pulumi.Input<{ file: pulumi.Input<string>; server?: pulumi.Input<string> }>;
+}
+
+export interface DnsArgs {
+  /** false: dnsmasq serves no DNS (libvirt's <dns enable='no'/>). Default: on whenever dnsmasq runs. */
+  enable?: pulumi.Input<boolean>;
+  /** false: names without a dot are never forwarded upstream. */
+  forwardPlainNames?: pulumi.Input<boolean>;
+  /** Upstream servers: `addr` for all queries, or for `domain` only; a `domain` alone is never forwarded. */
+  forwarders?: pulumi.Input<pulumi.Input<{ addr?: pulumi.Input<string>; domain?: pulumi.Input<string> }>[]>;
+  /** Names the network's DNS answers with `ip`. */
+  hosts?: pulumi.Input<pulumi.Input<{ ip: pulumi.Input<string>; hostnames: pulumi.Input<pulumi.Input<string>[]> }>[]>;
+  txts?: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; value: pulumi.Input<string> }>[]>;
+  srvs?: pulumi.Input<
+    pulumi.Input<{
+      service: pulumi.Input<string>;
+      protocol: pulumi.Input<string>;
+      domain?: pulumi.Input<string>;
+      target?: pulumi.Input<string>;
+      port?: pulumi.Input<number>;
+      priority?: pulumi.Input<number>;
+      weight?: pulumi.Input<number>;
+    }>[]
+  >;
+}
+
+/** One lease of the network's dnsmasq, as `virsh net-dhcp-leases` lists it. */
+export type { DnsmasqLease as DhcpLease } from "../provider/dnsmasq/parse-leases";
 
 export interface NetworkArgs {
   connection: pulumi.Input<ConnectionArgs>;
@@ -47,6 +104,12 @@ export interface NetworkArgs {
    * reach only the host and each other. `{}` is nat, like libvirt's `<forward/>`.
    */
   forward?: pulumi.Input<ForwardArgs>;
+  /** The guests' DNS domain: handed out by DHCP, and with `localOnly` never forwarded upstream. */
+  domain?: pulumi.Input<{ name: pulumi.Input<string>; localOnly?: pulumi.Input<boolean> }>;
+  /** dnsmasq's DNS service and records. */
+  dns?: pulumi.Input<DnsArgs>;
+  /** Raw dnsmasq configuration lines appended to the network's configuration (libvirt's <dnsmasq:options>). */
+  dnsmasqOptions?: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Take over an existing bridge of this name that no virtnet resource marks (one made by hand or by libvirt): it is
    * converged to these arguments, marked as this resource's, and deleted with it. Default false: such a bridge is
@@ -144,6 +207,7 @@ export interface Substitution {
 const NETWORK_OUTPUTS = {
   libvirtXml: undefined, bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, bandwidth: undefined, up: undefined,
   substitutions: undefined, schemaVersion: undefined, forward: undefined, firewallRules: undefined, forwardDrift: undefined, hostWarnings: undefined,
+  dhcpLeases: undefined, dnsmasqDrift: undefined,
 };
 
 export class Network extends pulumi.dynamic.Resource {
@@ -169,6 +233,10 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly forwardDrift: pulumi.Output<string[] | undefined>;
   /** What else on the host decides the guests' traffic (another table's forward drop, firewalld). */
   declare readonly hostWarnings: pulumi.Output<string[] | undefined>;
+  /** The leases the network's dnsmasq has handed out, read from its lease file at every refresh. */
+  declare readonly dhcpLeases: pulumi.Output<DnsmasqLease[] | undefined>;
+  /** What the host lacked of the network's dnsmasq at the last read (the process, its files); the next update restores it. */
+  declare readonly dnsmasqDrift: pulumi.Output<string[] | undefined>;
 
   /**
    * A Network from a libvirt <network> document (virsh net-dumpxml). The third argument carries what XML cannot,

@@ -6,6 +6,8 @@ import type { ObservedRoute } from "../../iproute2/parse-ip-route";
 import { isVirtnetRoute, routeOutputs, sameDestination, desiredRoute, type DesiredRoute } from "../route/model";
 import type { RouteInputs } from "../route/schema";
 import type { ForwardInputs, IpInputs, NetworkInputs } from "./schema";
+import type { DnsInputs, DomainInputs } from "./dnsmasq-schema";
+import type { DnsmasqLease } from "../../dnsmasq/parse-leases";
 import type { ForwardRules } from "../../net/firewall-rule";
 import type { Known } from "../../known";
 import type { DeviceTc } from "../../net/tc";
@@ -72,6 +74,13 @@ export interface NetworkOutputs {
   forwardDrift?: string[];
   /** What else on the host will get in the guests' way (another table's forward drop, firewalld); never a failure. */
   hostWarnings?: string[];
+  domain?: Known<DomainInputs>;
+  dns?: Known<DnsInputs>;
+  dnsmasqOptions?: string[];
+  /** The leases the network's dnsmasq has handed out, as its lease file holds them; never drift. */
+  dhcpLeases?: DnsmasqLease[];
+  /** What the host lacks of the network's dnsmasq (the process, its files), as observed: drift an update repairs. */
+  dnsmasqDrift?: string[];
 }
 
 export interface Substitution {
@@ -123,8 +132,8 @@ export function recordedNetwork(n: Known<NetworkInputs>, name: string): NetworkO
 
 /** The resolved inputs recorded outputs describe: what read and delete know of the network. */
 export function intendedNetwork(o: NetworkOutputs): Known<NetworkInputs> {
-  const { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward } = o;
-  return { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward };
+  const { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward, domain, dns, dnsmasqOptions } = o;
+  return { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward, domain, dns, dnsmasqOptions };
 }
 
 /** An <ip> element reduced to what the kernel holds: family, canonical address, effective prefix. */

@@ -6,6 +6,7 @@ import { isUnknown, type Unknown } from "../../unknown";
 import { unicastMacSchema } from "../../schema/mac-schema";
 import { routeSchema } from "../route/schema";
 import { bandwidthSchema } from "../bandwidth/schema";
+import { dhcpSchema, dnsmasqOptionsSchema, dnsSchema, domainSchema, tftpSchema } from "./dnsmasq-schema";
 
 /** Largest delay whose centiseconds fit the kernel's u32 IFLA_BR_FORWARD_DELAY. */
 export const MAX_DELAY_SECONDS = 42_949_672;
@@ -16,6 +17,12 @@ export const ipSchema = z
     prefix: unknownOr(z.number({ error: "must be a number" }).int("must be a whole number").min(0, "must not be negative")).optional(),
     netmask: unknownOr(z.string()).optional(),
     family: unknownOr(z.enum(["ipv4", "ipv6"], { error: "must be 'ipv4' or 'ipv6'" })).optional(),
+    /** DHCP on this subnet, served by the network's dnsmasq (docs/libvirt-behaviour.md §10). */
+    dhcp: unknownOr(dhcpSchema).optional(),
+    /** dnsmasq's TFTP server for this subnet (IPv4 only). */
+    tftp: unknownOr(tftpSchema).optional(),
+    /** Answer reverse lookups for the subnet locally instead of forwarding them. */
+    localPtr: unknownOr(z.boolean({ error: "must be true or false" })).optional(),
   })
   .strict();
 
@@ -127,6 +134,12 @@ const networkObjectSchema = z
     bandwidth: unknownOr(bandwidthSchema).optional(),
     /** Where the guests' traffic goes beyond the bridge; absent means an isolated network (docs/libvirt-behaviour.md §1.8). */
     forward: unknownOr(forwardSchema).optional(),
+    /** The DNS domain of the guests, handed out by DHCP and answered by dnsmasq. */
+    domain: unknownOr(domainSchema).optional(),
+    /** dnsmasq's DNS service; absent: on whenever dnsmasq runs (docs/libvirt-behaviour.md §10.1). */
+    dns: unknownOr(dnsSchema).optional(),
+    /** Raw dnsmasq configuration lines, appended verbatim (libvirt's <dnsmasq:options>). */
+    dnsmasqOptions: unknownOr(dnsmasqOptionsSchema).optional(),
   })
   .strict();
 
