@@ -3,7 +3,7 @@
 // bridge name is unique on a host and safe in a path, while a libvirt name may hold any character and two
 // stacks may both call a network "default".
 
-/** The five files of one network's dnsmasq. */
+/** The files of one network's dnsmasq. */
 export interface DnsmasqPaths {
   /** The configuration file given to `--conf-file`. */
   conf: string;
@@ -15,6 +15,8 @@ export interface DnsmasqPaths {
   addnhosts: string;
   /** dnsmasq's own lease database (`--dhcp-leasefile`). */
   leases: string;
+  /** One file per DhcpHost resource (`--dhcp-hostsdir`), so that no two resources ever write the same file. */
+  hostsDir: string;
 }
 
 export const DNSMASQ_STATE_DIR = "/var/lib/virtnet/dnsmasq";
@@ -28,5 +30,6 @@ export function dnsmasqPaths(bridge: string): DnsmasqPaths {
     hostsfile: `${DNSMASQ_STATE_DIR}/${bridge}.hostsfile`,
     addnhosts: `${DNSMASQ_STATE_DIR}/${bridge}.addnhosts`,
     leases: `${DNSMASQ_STATE_DIR}/${bridge}.leases`,
+    hostsDir: `${DNSMASQ_STATE_DIR}/${bridge}.hosts.d`,
   };
 }

@@ -8,6 +8,7 @@ import { parseTcClasses, parseTcFilters, parseTcQdiscs, splitTcDeviceReport } fr
 import { NO_TC, type DeviceTc } from "../net/tc";
 import { forwardDropChains, hasTable, parseNftTable, type ForwardDropChain, type ObservedNftTable } from "../nftables/parse-nft";
 import type { NftFamily } from "../net/firewall-rule";
+import { parseDnsmasqSection, type ObservedDnsmasq } from "../dnsmasq/observe-dnsmasq";
 
 /** virtnet's nftables tables as observed: `nft` false when the host has no nft; a family's table absent or flushed. */
 export interface FirewallObservation {
@@ -52,6 +53,8 @@ export class HostSnapshot {
     readonly firewall: FirewallObservation = { nft: true, tables: {} },
     readonly forwarding: ForwardingObservation = { ipv4: 0, ipv6: 0 },
     readonly routerAdvertisement: RouterAdvertisementObservation = { readable: true, allAcceptRa: 1, autoconfigured: [] },
+    /** virtnet's dnsmasq instances, by bridge. */
+    readonly dnsmasq: ReadonlyMap<string, ObservedDnsmasq> = new Map(),
   ) {
     this.links = new Map(links.map((l) => [l.name, l]));
   }
@@ -101,6 +104,8 @@ export class HostSnapshot {
       parseFirewall(nft!),
       { ipv4: ipv4 ?? 0, ipv6: ipv6 ?? 0 },
       parseRouterAdvertisement(ra!),
+      // Observations recorded before dnsmasq was observed have no such section: no dnsmasq of virtnet's.
+      parseDnsmasqSection(sections.get("dnsmasq") ?? ""),
     );
   }
 }

@@ -2,6 +2,7 @@
 // and a constant number of iproute2 processes per section; host/snapshot.ts parses its sections.
 import { OWNER_ALIAS } from "../net/owner-alias";
 import { VIRTNET_TABLE } from "../nftables/virtnet-table";
+import { DNSMASQ_OBSERVE_SCRIPT } from "../dnsmasq/observe-dnsmasq";
 
 export const SNAPSHOT_SECTION = "@@virtnet-snapshot";
 const SECTION = SNAPSHOT_SECTION;
@@ -33,5 +34,8 @@ export const SNAPSHOT_SCRIPT = [
   // libvirt's check before IPv6 forwarding (docs/libvirt-behaviour.md §9.7): the interfaces holding kernel-
   // autoconfigured routes (RTF_ADDRCONF, 0x40000), each with its accept_ra, after all/accept_ra.
   `printf '\\n%s\\n' '${SECTION} ra'; if [ -r /proc/net/ipv6_route ]; then cat /proc/sys/net/ipv6/conf/all/accept_ra 2>/dev/null || echo 1; while read -r _ _ _ _ _ _ _ _ f d; do [ $((0x$f & 0x40000)) -ne 0 ] && printf '%s %s\\n' "$d" "$(cat "/proc/sys/net/ipv6/conf/$d/accept_ra" 2>/dev/null || echo 1)"; done < /proc/net/ipv6_route | sort -u; else echo unreadable; fi`,
+  // virtnet's dnsmasq instances, their files, leases and reservations (docs/libvirt-behaviour.md §10.4).
+  `printf '\\n%s\\n' '${SECTION} dnsmasq'`,
+  DNSMASQ_OBSERVE_SCRIPT,
   `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
 ].join("\n");

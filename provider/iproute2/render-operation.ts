@@ -6,6 +6,7 @@ import type { Operation } from "../net/operation";
 import { ROUTE_PROTOCOL } from "../net/owner-alias";
 import { renderFileOperation } from "./render-file";
 import { renderFirewallReplace } from "../nftables/render-firewall-replace";
+import { renderDnsmasqOperation } from "../dnsmasq/render-dnsmasq-operation";
 import type { RenderedCommand } from "./rendered-command";
 import { renderTcOperation } from "./render-tc";
 
@@ -76,6 +77,11 @@ export function renderOperation(o: Operation): RenderedCommand {
       return renderFileOperation(o);
     case "firewallReplace":
       return renderFirewallReplace(o);
+    case "dnsmasqStart":
+    case "dnsmasqStop":
+    case "dnsmasqReload":
+    case "dhcpHostSet":
+      return renderDnsmasqOperation(o);
     case "forwardingSysctl":
       return { argv: ["sysctl", "-q", "-w", o.family === "ipv4" ? `net/ipv4/ip_forward=${o.value}` : `net/ipv6/conf/all/forwarding=${o.value}`] };
     case "ifbAdd":

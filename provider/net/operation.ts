@@ -6,6 +6,13 @@ import type { IpFamily } from "./ip-address";
 import type { FilterSpec, HtbClassSpec, QdiscSpec } from "./tc";
 import type { NftRule } from "./firewall-rule";
 
+/** The files of one network's dnsmasq that virtnet renders (docs/libvirt-behaviour.md §10.4); leases are dnsmasq's. */
+export interface DnsmasqFiles {
+  conf: string;
+  hostsfile: string;
+  addnhosts: string;
+}
+
 export type Ipv6SysctlKey = "disable_ipv6" | "accept_ra" | "autoconf";
 export type PortSetting = "learning" | "flood" | "isolated";
 
@@ -68,6 +75,14 @@ export type Operation =
   | { op: "firewallReplace"; bridge: string; subnets: string[]; rules: NftRule[]; from?: NftRule[] }
   // Host-wide forwarding (net.ipv4.ip_forward, net.ipv6.conf.all.forwarding); only an undo ever turns it off again.
   | { op: "forwardingSysctl"; family: IpFamily; value: 0 | 1; from?: 0 | 1 }
+  // A network's dnsmasq (docs/libvirt-behaviour.md §10.4). A start writes the files and (re)starts the process; `from`
+  // is the files it replaces, null when there was no dnsmasq. A stop ends the process and removes every file. A reload
+  // rewrites the host files and sends SIGHUP, which keeps the process and its leases. A DhcpHost's reservation is one
+  // file of the network's hosts directory (`line` null: absent), also followed by a SIGHUP.
+  | { op: "dnsmasqStart"; bridge: string; files: DnsmasqFiles; from?: DnsmasqFiles | null }
+  | { op: "dnsmasqStop"; bridge: string; from?: DnsmasqFiles }
+  | { op: "dnsmasqReload"; bridge: string; hostsfile: string; addnhosts: string; from?: { hostsfile: string; addnhosts: string } }
+  | { op: "dhcpHostSet"; bridge: string; key: string; line: string | null; from?: string | null }
   // Files (autostart units, dnsmasq configuration): `from` is the previous content, null when there was none.
   | { op: "fileWrite"; path: string; content: string; mode: number; from?: string | null; fromMode?: number }
   | { op: "fileRemove"; path: string; from?: { content: string; mode: number } };

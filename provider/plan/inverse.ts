@@ -87,6 +87,15 @@ export function inverseOf(o: Operation): Operation[] {
         : [{ op: "fileWrite", path: o.path, content: o.from, mode: o.fromMode ?? o.mode, from: o.content, fromMode: o.mode }];
     case "fileRemove":
       return o.from === undefined ? [] : [{ op: "fileWrite", path: o.path, content: o.from.content, mode: o.from.mode, from: null }];
+    case "dnsmasqStart":
+      if (o.from === undefined) return [];
+      return o.from === null ? [{ op: "dnsmasqStop", bridge: o.bridge, from: o.files }] : [{ op: "dnsmasqStart", bridge: o.bridge, files: o.from, from: o.files }];
+    case "dnsmasqStop":
+      return o.from === undefined ? [] : [{ op: "dnsmasqStart", bridge: o.bridge, files: o.from, from: null }];
+    case "dnsmasqReload":
+      return o.from === undefined ? [] : [{ op: "dnsmasqReload", bridge: o.bridge, ...o.from, from: { hostsfile: o.hostsfile, addnhosts: o.addnhosts } }];
+    case "dhcpHostSet":
+      return o.from === undefined ? [] : [{ ...o, line: o.from, from: o.line }];
   }
 }
 

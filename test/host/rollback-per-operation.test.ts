@@ -429,7 +429,7 @@ const EVERY_KIND = {
   linkSetAddress: true, linkSetAlias: true, linkSetMaster: true, bridgeSetForwardDelay: true, bridgeSetStp: true, bridgeSetVlanFiltering: true,
   bridgePortSet: true, fdbAdd: true, fdbDel: true, ipv6Sysctl: true, addrAdd: true, addrDel: true, routeAdd: true, routeDel: true,
   routeReplace: true, qdiscAdd: true, qdiscDel: true, classAdd: true, classChange: true, classDel: true, filterAdd: true, filterDelFloor: true,
-  firewallReplace: true, forwardingSysctl: true, fileWrite: true, fileRemove: true,
+  firewallReplace: true, forwardingSysctl: true, fileWrite: true, fileRemove: true, dnsmasqStart: true, dnsmasqStop: true, dnsmasqReload: true, dhcpHostSet: true,
 } as const satisfies Record<OperationKind, true>;
 
 /** A step that always fails: an address on a device that does not exist. */

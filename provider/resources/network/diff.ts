@@ -45,6 +45,12 @@ export const networkPolicy: FieldPolicy<NetworkOutputs, NetworkInputs>[] = [
       !sameValue(o.forward && forwardMeaning(o.forward), n.forward && forwardMeaning(n.forward as Known<ForwardInputs>)) ||
       (o.forwardDrift?.length ?? 0) > 0,
   },
+  // dnsmasq's settings all change in place: a SIGHUP for reservations and DNS hosts, a restart for the rest.
+  { property: "domain" },
+  { property: "dns" },
+  { property: "dnsmasqOptions" },
+  // Not an input: a dnsmasq that died or files edited by hand are drift that an update repairs.
+  { property: "dnsmasqDrift", changed: (o) => (o.dnsmasqDrift?.length ?? 0) > 0 },
 ];
 
 /** An absent name means libvirt's default template; a template keeps any name it could have produced. */

@@ -2,6 +2,7 @@
 // whether the host holds exactly those, the one operation that makes it so, and host-wide forwarding. Pure.
 import { FILTER_CHAINS, belongsToNetwork, listedOrder, planNetworkRules, type FirewallSubnet, type NftChain, type NftFamily, type NftRule } from "../../net/firewall-rule";
 import { networkAddress } from "../../net/ip-address";
+import type { ObservedDnsmasq } from "../../dnsmasq/observe-dnsmasq";
 import type { Operation } from "../../net/operation";
 import type { FirewallObservation, ForwardingObservation, RouterAdvertisementObservation } from "../../host/snapshot";
 import type { ObservedNftRule } from "../../nftables/parse-nft";
@@ -12,6 +13,8 @@ export interface HostForwarding {
   firewall: FirewallObservation;
   forwarding: ForwardingObservation;
   routerAdvertisement?: RouterAdvertisementObservation;
+  /** virtnet's dnsmasq instances, by bridge (absent: none). */
+  dnsmasq?: ReadonlyMap<string, ObservedDnsmasq>;
 }
 
 const CHAINS: readonly NftChain[] = ["guest_output", "guest_input", "guest_cross", "guest_nat"];

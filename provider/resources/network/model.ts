@@ -16,6 +16,8 @@ import { bandwidthMatches, bandwidthSubstitutions, observedBandwidth } from "../
 import { floorClasses } from "../bandwidth/plan";
 import type { Bandwidth } from "../bandwidth/schema";
 import { networkToXml } from "../../libvirt/network-xml";
+import type { DnsmasqFiles } from "../../net/operation";
+import { dnsmasqConfigOf, dnsmasqFilesOf as renderDnsmasqFiles } from "./dnsmasq-plan";
 
 import { ownerAlias } from "../../net/owner-alias";
 /** 2: interfaces carry their owner's alias and routes virtnet's protocol; 1 wrote "virtnet" and `proto static`. */
@@ -44,6 +46,8 @@ export interface NetworkDesired {
   bandwidth?: Bandwidth;
   /** Where guests' traffic may go: isolated when the inputs give no forward. */
   forward: ForwardRules;
+  /** The files of the network's dnsmasq; absent when it runs none (docs/libvirt-behaviour.md §10.1). */
+  dnsmasq?: DnsmasqFiles;
 }
 
 /** What a Network resource records in state; inputs and outputs share this shape so diffs compare like with like. */
@@ -90,8 +94,8 @@ export interface Substitution {
   reason: string;
 }
 
-/** The forward mode's outputs as observed on the host. */
-export type ObservedForward = Pick<NetworkOutputs, "forward" | "firewallRules" | "forwardDrift" | "hostWarnings"> & { substitutions?: Substitution[] };
+/** The forward mode's and dnsmasq's outputs as observed on the host. */
+export type ObservedForward = Pick<NetworkOutputs, "forward" | "firewallRules" | "forwardDrift" | "hostWarnings" | "domain" | "dns" | "dnsmasqOptions" | "dhcpLeases" | "dnsmasqDrift"> & { substitutions?: Substitution[] };
 
 /** The desired bridge that recorded (or intended) outputs describe. */
 export function networkDesired(o: NetworkOutputs): NetworkDesired {
@@ -107,7 +111,14 @@ export function networkDesired(o: NetworkOutputs): NetworkDesired {
     routes: o.routes.map(desiredRoute),
     bandwidth: o.bandwidth,
     forward: forwardRules(o.forward),
+    dnsmasq: dnsmasqFilesOf(o),
   };
+}
+
+/** The files of the network's dnsmasq, or undefined when it needs none. */
+function dnsmasqFilesOf(o: NetworkOutputs): DnsmasqFiles | undefined {
+  const config = o.forward?.mode === "bridge" ? undefined : dnsmasqConfigOf(o);
+  return config && renderDnsmasqFiles(config);
 }
 
 /** The forward inputs as the firewall planner takes them; no forward is libvirt's isolated network. */
@@ -167,7 +178,7 @@ export interface ObservedTc {
   features: TcFeatures;
 }
 
-/** `forward` is what observedForward (firewall-plan.ts) found of the forward mode on the host. */
+/** `forward` is what observedForward (firewall-plan.ts) and observedDnsmasq (dnsmasq-plan.ts) found on the host. */
 export function outputsFromObservation(previous: NetworkOutputs, link: ObservedLink, routes: readonly ObservedRoute[], forward: ObservedForward, tc?: ObservedTc, legacy = false): NetworkOutputs {
   const observedBridge = link.bridge!;
   const delay =

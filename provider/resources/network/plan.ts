@@ -8,8 +8,8 @@ import { bandwidthMatches, observedBandwidth } from "../bandwidth/observe";
 import { floorClasses, planBandwidthClear, planBandwidthSet, planNetworkRateChange, type ObservedDeviceTc } from "../bandwidth/plan";
 import { networkAddress, normalizeAddress } from "../../net/ip-address";
 import type { Operation } from "../../net/operation";
-import type { FirewallObservation } from "../../host/snapshot";
 import { planFirewall, subnetCidrs, planForwarding, plannedRules, type HostForwarding } from "./firewall-plan";
+import { planDnsmasq } from "./dnsmasq-plan";
 import { DEFAULT_MTU, effectiveForwardDelayCentiseconds, ipKey, type DesiredIp, type NetworkDesired } from "./model";
 
 /**
@@ -40,6 +40,8 @@ export function planNetworkCreate(d: NetworkDesired, host: HostForwarding, caps:
     // Routes after the bridge is up (docs/libvirt-behaviour.md §6.2 step 12); all of them in this one script.
     ...planRoutes({ bridge: name, desired: d.routes, managed: [], observed: [] }).additions,
     ...planForwarding(d, host.forwarding, host.routerAdvertisement),
+    // dnsmasq once the bridge has its addresses, before QoS, as libvirt starts it (docs/libvirt-behaviour.md §10.4).
+    ...planDnsmasq(name, d.dnsmasq, host.dnsmasq?.get(name)),
     // Network-wide QoS last (docs/libvirt-behaviour.md §6.2 step 15), hierarchical so guests' floors can go under it.
     ...planBandwidthSet(name, d.bandwidth, true, caps, d.alias, observed),
   ];
@@ -60,11 +62,11 @@ export function planNetworkBandwidth(d: NetworkDesired, tc: ObservedDeviceTc): O
 }
 
 /**
- * libvirt's stop order: down, the network's rules (while the bridge still has its name, which they match), then
- * delete (which takes addresses and routes with the bridge). `subnets` are those its rules may name.
+ * libvirt's stop order: dnsmasq, down, the network's rules (while the bridge still has its name, which they match),
+ * then delete (which takes addresses and routes with the bridge). `subnets` are those its rules may name.
  */
-export function planNetworkDelete(name: string, firewall: FirewallObservation, subnets: readonly string[]): Operation[] {
-  return [{ op: "linkSetDown", name, from: true }, ...planFirewall(name, [], firewall, subnets), { op: "linkDel", name }];
+export function planNetworkDelete(name: string, host: HostForwarding, subnets: readonly string[]): Operation[] {
+  return [...planDnsmasq(name, undefined, host.dnsmasq?.get(name)), { op: "linkSetDown", name, from: true }, ...planFirewall(name, [], host.firewall, subnets), { op: "linkDel", name }];
 }
 
 /** What the previous inputs managed, which observation alone cannot tell. */
@@ -99,6 +101,7 @@ export function planNetworkUpdate(d: NetworkDesired, link: ObservedLink, routes:
   if (!link.up) steps.push({ op: "linkSetUp", name, from: false });
   steps.push(...routeSteps.additions, ...routeSteps.superseded);
   steps.push(...planForwarding(d, host.forwarding, host.routerAdvertisement));
+  steps.push(...planDnsmasq(name, d.dnsmasq, host.dnsmasq?.get(name)));
   if (tc) steps.push(...planNetworkBandwidth(d, tc));
   return steps;
 }

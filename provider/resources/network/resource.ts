@@ -15,6 +15,8 @@ import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan"
 import { observedForward, subnetCidrs } from "./firewall-plan";
 import { networkPreflightProblems, refuseForeignGuests } from "./preflight";
 import { networkRuleFailures } from "./rules";
+import { dnsmasqConfigOf, observedDnsmasq, planDnsmasq } from "./dnsmasq-plan";
+import { dnsmasqPreflightProblems, probeDnsmasq, type DnsmasqProbe } from "../../host/dnsmasq-probe";
 import { isHostBridge, type NetworkInputs } from "./schema";
 
 /** libvirt tries virbr0 … virbr256 (MAX_BRIDGE_ID, docs/libvirt-behaviour.md §1.9). */
@@ -33,7 +35,13 @@ function bridgeOf(snapshot: HostSnapshot, name: string, host: Host) {
   return link;
 }
 
-export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcView | undefined> = {
+/** What a network's plan needs beyond the snapshot: its bridge's tc, and the host's dnsmasq when it is to start one. */
+export interface NetworkExtra {
+  tc?: DeviceTcView;
+  dnsmasqProbe?: DnsmasqProbe;
+}
+
+export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExtra> = {
   noun: "bridge",
   schemaVersion: NETWORK_SCHEMA_VERSION,
   check: checkNetwork,
@@ -53,29 +61,41 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
   id: (host, _n, name) => networkId(host, name),
   recorded: recordedNetwork,
   // tc is probed only when the network has bandwidth, or had it; never on a host bridge, which virtnet does not shape.
-  observe: async (c) => (c.desired && !isHostBridge(c.desired.forward) ? observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`) : undefined),
+  // The host's dnsmasq only when the plan is to start one.
+  observe: async (c) => {
+    if (!c.desired || isHostBridge(c.desired.forward)) return {};
+    const wanted = networkDesired(recordedNetwork(c.desired, c.name)).dnsmasq;
+    const starts = planDnsmasq(c.name, wanted, c.snapshot.dnsmasq.get(c.name)).some((o) => o.op === "dnsmasqStart");
+    const [tc, dnsmasqProbe] = await Promise.all([observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`), starts ? probeDnsmasq(c.host) : undefined]);
+    return { tc, dnsmasqProbe };
+  },
 
-  plan({ host, snapshot, name, desired, previous, extra: tc }) {
+  plan({ host, snapshot, name, desired, previous, extra: { tc, dnsmasqProbe } }) {
     // A host bridge is only used: virtnet neither creates, changes nor deletes it (docs/libvirt-behaviour.md §1.8).
     if (isHostBridge((desired ?? previous!).forward)) {
       if (desired) hostBridgeOf(snapshot, name, host);
       return [];
     }
     const link = ownBridge(snapshot, name, host, desired ?? previous!, previous);
-    if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planNetworkDelete(name, snapshot.firewall, recordedSubnets(previous)), ...planIfbCleanup(snapshot, name)] : [];
+    if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planNetworkDelete(name, snapshot, recordedSubnets(previous)), ...planIfbCleanup(snapshot, name)] : [];
     refuseForeign(snapshot, "bridge", name, host, link);
     const d = networkDesired(recordedNetwork(desired, name));
     const legacy = isLegacyState(previous);
     const managedRoutes = link && previous ? previous.routes.map(desiredRoute) : [];
     // The rules preview had to defer (addresses that were unknown), then the checks that need the host.
-    const problems = [...networkRuleFailures(desired).map((f) => `${f.property}: ${f.reason}`), ...networkPreflightProblems(d, snapshot, managedRoutes, legacy)];
+    const config = dnsmasqProbe && dnsmasqConfigOf(recordedNetwork(desired, name));
+    const problems = [
+      ...networkRuleFailures(desired).map((f) => `${f.property}: ${f.reason}`),
+      ...networkPreflightProblems(d, snapshot, managedRoutes, legacy),
+      ...(config ? dnsmasqPreflightProblems(config, dnsmasqProbe!, snapshot.dnsmasq, host.label) : []),
+    ];
     if (problems.length > 0) throw new Error(`bridge ${name} on ${host.label}: ${problems.join("; ")}`);
     // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
     if (!link || !previous) return planNetworkCreate(d, snapshot, tc?.caps, tc);
     return planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes, legacy, subnets: recordedSubnets(previous) }, snapshot, tc);
   },
 
-  outputs({ host, snapshot, name, desired, previous, extra: tc }) {
+  outputs({ host, snapshot, name, desired, previous, extra: { tc } }) {
     if (isHostBridge(desired.forward)) {
       const bridge = snapshot.link(name);
       return bridge?.kind === "bridge" ? stripUndefined(hostBridgeOutputs(recordedNetwork(desired, name), bridge)) : undefined;
@@ -84,7 +104,7 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, DeviceTcVi
     const link = ownBridge(snapshot, name, host, desired, previous);
     if (!link) return undefined;
     const recorded = recordedNetwork(desired, name);
-    return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, observedForward(recorded, snapshot), tc, isLegacyState(previous)));
+    return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, { ...observedForward(recorded, snapshot), ...observedDnsmasq(recorded, snapshot) }, tc, isLegacyState(previous)));
   },
 };
 

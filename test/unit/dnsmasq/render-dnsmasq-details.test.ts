@@ -15,6 +15,7 @@ describe("renderDnsmasqConf", () => {
       conf: "/var/lib/virtnet/dnsmasq/virbr7.conf",
       pidFile: "/run/virtnet/dnsmasq/virbr7.pid",
       hostsfile: "/var/lib/virtnet/dnsmasq/virbr7.hostsfile",
+      hostsDir: "/var/lib/virtnet/dnsmasq/virbr7.hosts.d",
       addnhosts: "/var/lib/virtnet/dnsmasq/virbr7.addnhosts",
       leases: "/var/lib/virtnet/dnsmasq/virbr7.leases",
     });

@@ -76,7 +76,7 @@ describe("Network planner", () => {
     expect(undo[1]).toMatchObject({ bridge: "virbr10", rules: [], subnets: ["192.168.100.0/24", "2001:db8:ac10:fd01::/64"] });
   });
   it("deletes in libvirt's stop order: down, then delete", () => {
-    expect(ops(planNetworkDelete("virbr10", NFT.firewall, []))).toEqual([
+    expect(ops(planNetworkDelete("virbr10", NFT, []))).toEqual([
       { op: "linkSetDown", name: "virbr10", from: true },
       { op: "linkDel", name: "virbr10" },
     ]);

@@ -1,0 +1,148 @@
+// DHCP and DNS from a network's dnsmasq with real clients (docs/libvirt-behaviour.md §10): guest namespaces on the
+// bridge ask busybox's udhcpc for an address and dig for names. Reservations change with a SIGHUP that keeps
+// dnsmasq's pid and every guest's lease; other settings restart it without losing a lease; a dnsmasq killed by hand is
+// drift that the next update restores; delete leaves no process or file behind.
+import { existsSync, readdirSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { network } from "../../provider";
+import { closeAllHosts, hostFor } from "../../provider/host/host-pool";
+import { knownConnection } from "../../provider/connection/known-connection";
+import type { ConnectionInputs } from "../../provider/connection/connection";
+import { dnsmasqPaths, DNSMASQ_STATE_DIR } from "../../provider/dnsmasq/dnsmasq-paths";
+import { createSandbox, type Sandbox } from "../support/sandbox";
+import { sandboxConnection, uniqueBridgeName } from "../support/network-args";
+import { addDhcpGuest, requestLease, resolve, type DhcpGuest } from "../support/dhcp-guest";
+
+type Props = Record<string, unknown>;
+
+let sb: Sandbox;
+let id: string;
+let outs: Props;
+let g1: DhcpGuest;
+let g2: DhcpGuest;
+const BRIDGE = uniqueBridgeName("vd");
+const GW = "192.168.150.1";
+
+const args = (extra: Props = {}) => ({
+  connection: sandboxConnection(sb),
+  libvirtName: "dhcp-test",
+  bridge: { name: BRIDGE, stp: false },
+  forward: { mode: "nat" },
+  domain: { name: "lab" },
+  dns: { hosts: [{ ip: "192.168.150.50", hostnames: ["files.lab", "files"] }] },
+  ips: [
+    {
+      address: GW,
+      prefix: 24,
+      dhcp: {
+        ranges: [{ start: "192.168.150.100", end: "192.168.150.199", lease: { expiry: 1, unit: "hours" } }],
+        hosts: [{ mac: "52:54:00:00:15:02", name: "vm2", ip: "192.168.150.20" }],
+      },
+    },
+  ],
+  ...extra,
+});
+
+async function checked(news: Props, olds: Props = {}): Promise<Props> {
+  const r = await network.check(olds, news);
+  expect(r.failures).toEqual([]);
+  return r.inputs;
+}
+
+const pidOf = () => Number(sb.execInNamespace(["cat", dnsmasqPaths(BRIDGE).pidFile]).trim());
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !/^Z/m.test(sb.execInNamespace(["sh", "-c", `ps -o stat= -p ${pid} || true`]));
+
+beforeAll(async () => {
+  sb = await createSandbox();
+  ({ id, outs } = await network.create(await checked(args())));
+  g1 = addDhcpGuest(sb, "d1", BRIDGE, "52:54:00:00:15:01");
+  g2 = addDhcpGuest(sb, "d2", BRIDGE, "52:54:00:00:15:02");
+}, 60_000);
+
+afterAll(async () => {
+  closeAllHosts();
+  await sb?.destroy();
+});
+
+describe("DHCP and DNS with real clients", () => {
+  it("a fresh guest gets an address in the range, the gateway, the domain and the bridge as its DNS server", () => {
+    const lease = requestLease(g1, "guest1");
+    console.log(`lease for a fresh guest: ${JSON.stringify(lease)}`);
+    expect(lease).toMatchObject({ prefix: 24, router: GW, dns: GW, domain: "lab", leaseSeconds: 3600 });
+    const n = Number(lease!.ip.split(".")[3]);
+    expect(n >= 100 && n <= 199).toBe(true);
+  });
+
+  it("a guest with a reservation gets exactly its address and hostname", () => {
+    expect(requestLease(g2)).toMatchObject({ ip: "192.168.150.20", hostname: "vm2" });
+  });
+
+  it("names resolve through the bridge address: a dns.hosts record and a reserved guest's name", () => {
+    expect(resolve(g1, GW, "files.lab")).toEqual(["192.168.150.50"]);
+    expect(resolve(g1, GW, "vm2.lab")).toEqual(["192.168.150.20"]);
+  });
+
+  it("dhcpLeases lists both leases after a refresh", async () => {
+    const read = await network.read(id, outs);
+    const leases = read.props.dhcpLeases as { mac?: string; ip: string; hostname?: string; expiresAt?: string }[];
+    expect(leases.map((l) => l.mac).sort()).toEqual(["52:54:00:00:15:01", "52:54:00:00:15:02"]);
+    expect(leases.find((l) => l.mac === "52:54:00:00:15:02")).toMatchObject({ ip: "192.168.150.20", hostname: "vm2" });
+    expect(leases.find((l) => l.mac === "52:54:00:00:15:01")).toMatchObject({ hostname: "guest1" });
+    expect(read.props.dnsmasqDrift).toBeUndefined();
+  });
+
+  it("a changed reservation and DNS record take effect with a SIGHUP: same pid, the other lease kept", async () => {
+    const before = pidOf();
+    const leasesBefore = sb.execInNamespace(["cat", dnsmasqPaths(BRIDGE).leases]);
+    const news = await checked(
+      args({
+        dns: { hosts: [{ ip: "192.168.150.51", hostnames: ["files.lab"] }] },
+        ips: [{ address: GW, prefix: 24, dhcp: { ranges: [{ start: "192.168.150.100", end: "192.168.150.199", lease: { expiry: 1, unit: "hours" } }], hosts: [{ mac: "52:54:00:00:15:02", name: "vm2b", ip: "192.168.150.21" }] } }],
+      }),
+      outs,
+    );
+    const h = hostFor(knownConnection(news.connection as ConnectionInputs, "test"));
+    const execs = h.stats.execs;
+    const diff = await network.diff(id, outs, news);
+    expect(diff.replaces ?? []).toEqual([]);
+    outs = (await network.update(id, outs, news)).outs;
+    console.log(`execs for a reservation change: ${h.stats.execs - execs}; pid before ${before}, after ${pidOf()}`);
+    expect(h.stats.execs - execs).toBeGreaterThan(0);
+    expect(pidOf()).toBe(before);
+    expect(sb.execInNamespace(["cat", dnsmasqPaths(BRIDGE).leases])).toContain("52:54:00:00:15:01");
+    expect(leasesBefore).toContain("52:54:00:00:15:01");
+    expect(resolve(g1, GW, "files.lab")).toEqual(["192.168.150.51"]);
+    expect(requestLease(g2)).toMatchObject({ ip: "192.168.150.21", hostname: "vm2b" });
+  });
+
+  it("a changed range restarts dnsmasq and keeps the leases", async () => {
+    const before = pidOf();
+    const news = await checked(args({ ips: [{ address: GW, prefix: 24, dhcp: { ranges: [{ start: "192.168.150.100", end: "192.168.150.150" }] } }] }), outs);
+    outs = (await network.update(id, outs, news)).outs;
+    expect(pidOf()).not.toBe(before);
+    expect(alive(before)).toBe(false);
+    expect(sb.execInNamespace(["cat", dnsmasqPaths(BRIDGE).leases])).toContain("52:54:00:00:15:01");
+  });
+
+  it("a dnsmasq killed by hand shows as drift; the next update restores it", async () => {
+    const before = pidOf();
+    sb.execInNamespace(["kill", "-9", String(before)]);
+    for (let i = 0; i < 50 && alive(before); i++) await new Promise((r) => setTimeout(r, 100));
+    const read = await network.read(id, outs);
+    expect(read.props.dnsmasqDrift).toEqual([expect.stringMatching(/is not running/)]);
+    const diff = await network.diff(id, read.props, await checked(args({ ips: [{ address: GW, prefix: 24, dhcp: { ranges: [{ start: "192.168.150.100", end: "192.168.150.150" }] } }] }), read.props));
+    expect(diff.changes).toBe(true);
+    outs = (await network.update(id, read.props, await checked(args({ ips: [{ address: GW, prefix: 24, dhcp: { ranges: [{ start: "192.168.150.100", end: "192.168.150.150" }] } }] }), read.props))).outs;
+    expect(outs.dnsmasqDrift).toBeUndefined();
+    expect(alive(pidOf())).toBe(true);
+    expect(requestLease(g1)).toBeDefined();
+  });
+
+  it("delete stops dnsmasq and leaves none of its files", async () => {
+    const pid = pidOf();
+    await network.delete(id, outs);
+    expect(alive(pid)).toBe(false);
+    expect(readdirSync(DNSMASQ_STATE_DIR).filter((f) => f.startsWith(`${BRIDGE}.`))).toEqual([]);
+    expect(existsSync(dnsmasqPaths(BRIDGE).pidFile)).toBe(false);
+  });
+});

@@ -1,0 +1,69 @@
+// DHCP guests for the DHCP/DNS tests: a namespace on a veth port of a network's bridge, with a chosen MAC, that asks
+// for its address with busybox's udhcpc (a real DHCP client, bounded by timeouts) and queries DNS with dig.
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import type { RigHost } from "./forward-rig";
+
+const REPORT = path.join(__dirname, "udhcpc-report.sh");
+
+function run(argv: string[], timeoutMs = 20_000): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: "utf8", timeout: timeoutMs });
+  return { status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? r.error?.message ?? "" };
+}
+
+export interface DhcpGuest {
+  ns: string;
+  dev: string;
+  mac: string;
+}
+
+/** What a DHCP server handed out, as udhcpc's event script printed it. */
+export interface DhcpOffer {
+  ip: string;
+  prefix: number;
+  hostname: string;
+  leaseSeconds: number;
+  router: string;
+  dns: string;
+  domain: string;
+}
+
+/** A guest namespace named after the host's, so that destroying the sandbox removes it too. */
+export function addDhcpGuest(sb: RigHost, id: string, bridge: string, mac: string): DhcpGuest {
+  const ns = `${sb.namespace}-${id}`;
+  const [hostEnd, dev] = [`${id}h`, `${id}g`];
+  const must = (argv: string[]) => {
+    const r = run(argv);
+    if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
+  };
+  must(["ip", "netns", "add", ns]);
+  sb.execInNamespace(["ip", "link", "add", hostEnd, "type", "veth", "peer", "name", dev]);
+  sb.execInNamespace(["ip", "link", "set", dev, "netns", ns]);
+  sb.execInNamespace(["ip", "link", "set", hostEnd, "master", bridge]);
+  sb.execInNamespace(["ip", "link", "set", hostEnd, "up"]);
+  must(["ip", "-n", ns, "link", "set", dev, "address", mac]);
+  must(["ip", "-n", ns, "link", "set", dev, "up"]);
+  must(["ip", "-n", ns, "link", "set", "lo", "up"]);
+  return { ns, dev, mac };
+}
+
+/**
+ * One DHCP exchange (discover, offer, request, ack), at most ~10 s; undefined when no server answered. `hostname`
+ * is sent as the client's name (option 12), as a guest's DHCP client does.
+ */
+export function requestLease(g: DhcpGuest, hostname?: string): DhcpOffer | undefined {
+  const argv = ["ip", "netns", "exec", g.ns, "busybox", "udhcpc", "-i", g.dev, "-n", "-q", "-f", "-t", "4", "-T", "2", "-s", REPORT];
+  if (hostname) argv.push("-x", `hostname:${hostname}`);
+  const r = run(argv, 30_000);
+  const line = r.stdout.split("\n").find((l) => l.startsWith("bound "));
+  if (!line) return undefined;
+  const field = (k: string) => new RegExp(`(?:^| )${k}=(\\S*)`).exec(line)?.[1] ?? "";
+  return { ip: field("ip"), prefix: Number(field("mask")), hostname: field("hostname"), leaseSeconds: Number(field("lease")), router: field("router"), dns: field("dns"), domain: field("domain") };
+}
+
+/** The addresses a DNS query for `name` returns from `server`, asked from inside the guest (empty: none). */
+export function resolve(g: DhcpGuest, server: string, name: string, type = "A"): string[] {
+  const r = run(["ip", "netns", "exec", g.ns, "dig", "+short", "+time=2", "+tries=2", `@${server}`, name, type], 15_000);
+  if (r.status !== 0) throw new Error(`dig ${name} @${server} from ${g.ns} failed: ${r.stdout}${r.stderr}`);
+  return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
+}
