@@ -9,6 +9,7 @@ import { routeProblem, unreachableGateway } from "../route/rules";
 import { bandwidthFailures } from "../bandwidth/rules";
 import { desiredIp } from "./model";
 import { forwardRuleFailures } from "./forward-rules";
+import { dnsmasqRuleFailures } from "./dnsmasq-rules";
 import type { IpInputs, NetworkInputs } from "./schema";
 
 export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
@@ -35,6 +36,7 @@ export function networkRuleFailures(n: NetworkInputs): CheckFailure[] {
   failures.push(...inlineRouteFailures(n));
   failures.push(...bandwidthFailures(n.bandwidth, "network"));
   failures.push(...forwardRuleFailures(n));
+  failures.push(...dnsmasqRuleFailures(n));
   return failures;
 }
 
