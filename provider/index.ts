@@ -2,3 +2,4 @@
 export { networkHandlers as network } from "./resources/network/resource";
 export { staticRouteHandlers as staticRoute } from "./resources/static-route/resource";
 export { guestInterfaceHandlers as guestInterface } from "./resources/guest-interface/resource";
+export { dhcpHostHandlers as dhcpHost } from "./resources/dhcp-host/resource";

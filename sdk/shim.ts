@@ -2,7 +2,7 @@
 // nothing but a package-name require, resolved at call time from the program's folder.
 import type * as pulumi from "@pulumi/pulumi";
 
-export type ResourceKind = "network" | "staticRoute" | "guestInterface";
+export type ResourceKind = "network" | "staticRoute" | "guestInterface" | "dhcpHost";
 
 const shims = new Map<ResourceKind, pulumi.dynamic.ResourceProvider>();
 

@@ -37,7 +37,8 @@ const START = [
 
 const STOP = [
   PRELUDE,
-  `stop; rm -f "$d/$b.conf" "$d/$b.hostsfile" "$d/$b.addnhosts" "$d/$b.leases" "$r/$b.pid" && { rmdir "$d/$b.hosts.d" 2>/dev/null; :; }`,
+  // The reservations go with the network: no dnsmasq would read them, and a DhcpHost whose file is gone reads as gone.
+  `stop; rm -rf "$d/$b.conf" "$d/$b.hostsfile" "$d/$b.addnhosts" "$d/$b.leases" "$r/$b.pid" "$d/$b.hosts.d"`,
 ].join("\n");
 
 // SIGHUP re-reads the hostsfile, the hosts directory and addnhosts; the configuration file is not re-read (dnsmasq(8)).

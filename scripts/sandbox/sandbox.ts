@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { dnsmasqPaths } from "../../provider/dnsmasq/dnsmasq-paths";
 import { z } from "zod";
 import { parseJsonOutput } from "../../provider/iproute2/parse-json";
 import { allocateBlock } from "./address-pool";
@@ -272,6 +273,7 @@ export function destroySandbox(name: string): void {
   for (const pid of pidsMentioning(`/virtnet-sandbox-${name}/sshd_config`)) signal(pid, "SIGTERM");
 
   if (netnsExists(name)) {
+    removeDnsmasqFiles(name);
     for (let attempt = 0; attempt < 20; attempt++) {
       const pids = runSync(["ip", "netns", "pids", name]).split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
       if (pids.length === 0) break;
@@ -302,6 +304,27 @@ export function destroySandbox(name: string): void {
     if (linkExists(veth)) throw e;
   } finally {
     rmSync(stateDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A sandbox host shares this machine's filesystem, so what virtnet's dnsmasq keeps there for the sandbox's bridges
+ * (found by the bridges' names, and by the running dnsmasq's own --conf-file) would outlive the sandbox.
+ */
+function removeDnsmasqFiles(name: string): void {
+  const bridges = new Set<string>();
+  try {
+    for (const l of parseJsonOutput(runSync(["ip", "-n", name, "-j", "link", "show"]), z.array(z.object({ ifname: z.string() }).passthrough()), "ip -j link show")) bridges.add(l.ifname);
+  } catch {
+    // the namespace is going anyway
+  }
+  for (const pid of runSync(["ip", "netns", "pids", name]).split("\n").filter((l) => /^\d+$/.test(l)).map(Number)) {
+    const conf = /--conf-file=\S*\/([^/\s]+)\.conf/.exec(commandLine(pid));
+    if (conf && commandLine(pid).startsWith("dnsmasq")) bridges.add(conf[1]!);
+  }
+  for (const bridge of bridges) {
+    const p = dnsmasqPaths(bridge);
+    for (const f of [p.conf, p.hostsfile, p.addnhosts, p.leases, p.pidFile, p.hostsDir]) rmSync(f, { recursive: true, force: true });
   }
 }
 

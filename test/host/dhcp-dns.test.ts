@@ -4,7 +4,7 @@
 // drift that the next update restores; delete leaves no process or file behind.
 import { existsSync, readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { network } from "../../provider";
+import { dhcpHost, network } from "../../provider";
 import { closeAllHosts, hostFor } from "../../provider/host/host-pool";
 import { knownConnection } from "../../provider/connection/known-connection";
 import type { ConnectionInputs } from "../../provider/connection/connection";
@@ -20,6 +20,7 @@ let id: string;
 let outs: Props;
 let g1: DhcpGuest;
 let g2: DhcpGuest;
+let g3: DhcpGuest;
 const BRIDGE = uniqueBridgeName("vd");
 const GW = "192.168.150.1";
 
@@ -57,6 +58,7 @@ beforeAll(async () => {
   ({ id, outs } = await network.create(await checked(args())));
   g1 = addDhcpGuest(sb, "d1", BRIDGE, "52:54:00:00:15:01");
   g2 = addDhcpGuest(sb, "d2", BRIDGE, "52:54:00:00:15:02");
+  g3 = addDhcpGuest(sb, "d3", BRIDGE, "52:54:00:00:15:03");
 }, 60_000);
 
 afterAll(async () => {
@@ -136,6 +138,54 @@ describe("DHCP and DNS with real clients", () => {
     expect(outs.dnsmasqDrift).toBeUndefined();
     expect(alive(pidOf())).toBe(true);
     expect(requestLease(g1)).toBeDefined();
+  });
+
+  describe("DhcpHost", () => {
+    const reservation = (extra: Props = {}) => ({ connection: sandboxConnection(sb), bridge: BRIDGE, networkIps: outs.ips, networkName: "dhcp-test", mac: "52:54:00:00:15:03", name: "vm3", ip: "192.168.150.30", ...extra });
+    let hostId: string;
+    let hostOuts: Props;
+
+    it("adding one is one SIGHUP: the guest gets the reserved address and name, dnsmasq keeps its pid and the other leases", async () => {
+      const before = pidOf();
+      const inputs = (await dhcpHost.check({}, reservation())).inputs;
+      const h = hostFor(knownConnection(inputs.connection as ConnectionInputs, "test"));
+      const execs = h.stats.execs;
+      ({ id: hostId, outs: hostOuts } = await dhcpHost.create(inputs));
+      console.log(`execs for adding one DhcpHost: ${h.stats.execs - execs}; dnsmasq pid before ${before}, after ${pidOf()}`);
+      expect(h.stats.execs - execs).toBeLessThanOrEqual(2);
+      expect(hostOuts.reservation).toBe("52:54:00:00:15:03,192.168.150.30,vm3");
+      expect(pidOf()).toBe(before);
+      expect(requestLease(g3)).toMatchObject({ ip: "192.168.150.30", hostname: "vm3" });
+      expect(resolve(g1, GW, "vm3.lab")).toEqual(["192.168.150.30"]);
+      expect(sb.execInNamespace(["cat", dnsmasqPaths(BRIDGE).leases])).toContain("52:54:00:00:15:01");
+    });
+
+    it("a changed name is in place, with the same pid", async () => {
+      const before = pidOf();
+      const news = (await dhcpHost.check(hostOuts, reservation({ name: "vm3b" }))).inputs;
+      expect((await dhcpHost.diff(hostId, hostOuts, news)).replaces ?? []).toEqual([]);
+      hostOuts = (await dhcpHost.update(hostId, hostOuts, news)).outs;
+      expect(pidOf()).toBe(before);
+      expect(requestLease(g3)).toMatchObject({ ip: "192.168.150.30", hostname: "vm3b" });
+    });
+
+    it("a second reservation of a MAC another DhcpHost reserves fails before any change, naming both", async () => {
+      const inputs = (await dhcpHost.check({}, reservation({ name: "other", ip: "192.168.150.31" }))).inputs;
+      await expect(dhcpHost.create(inputs)).rejects.toThrow(/there is an existing dhcp host entry in network 'dhcp-test' that matches "<host mac='52:54:00:00:15:03' name='vm3b' ip='192.168.150.30'\/>" \(DhcpHost 192.168.150.30\)/);
+      expect(existsSync(`${dnsmasqPaths(BRIDGE).hostsDir}/192.168.150.31`)).toBe(false);
+    });
+
+    it("a reservation file removed by hand reads as gone; deleting one removes its file with the same pid", async () => {
+      const file = `${dnsmasqPaths(BRIDGE).hostsDir}/192.168.150.30`;
+      const content = sb.execInNamespace(["cat", file]);
+      sb.execInNamespace(["rm", file]);
+      expect((await dhcpHost.read(hostId, hostOuts)).id).toBe("");
+      sb.execInNamespace(["sh", "-c", `printf %s '${content}' > ${file}`]);
+      const before = pidOf();
+      await dhcpHost.delete(hostId, hostOuts);
+      expect(existsSync(file)).toBe(false);
+      expect(pidOf()).toBe(before);
+    });
   });
 
   it("delete stops dnsmasq and leaves none of its files", async () => {

@@ -271,7 +271,7 @@ export function dhcpHostProblem(host: DhcpHostInputs, parent: ReservationParent,
 }
 
 /** net-update's refusal of a host that shares its MAC, name or address with one already there (libvirt's order). */
-function duplicateHost(host: Known<DhcpHostInputs>, earlier: Known<DhcpHostInputs>[], networkName: string): Problem | undefined {
+export function duplicateHost(host: Known<DhcpHostInputs>, earlier: Known<DhcpHostInputs>[], networkName: string): Problem | undefined {
   const sameMac = (other: Known<DhcpHostInputs>) => host.mac !== undefined && other.mac !== undefined && parseMac(host.mac) === parseMac(other.mac);
   const sameName = (other: Known<DhcpHostInputs>) => host.name !== undefined && host.name === other.name;
   const sameIp = (other: Known<DhcpHostInputs>) => host.ip !== undefined && other.ip !== undefined && normalizeAddress(host.ip) === normalizeAddress(other.ip);

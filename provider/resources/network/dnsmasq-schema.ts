@@ -41,7 +41,7 @@ export const dhcpSchema = z
     ranges: unknownOr(z.array(dhcpRangeSchema)).optional(),
     hosts: unknownOr(z.array(dhcpHostSchema)).optional(),
     /** PXE: the boot file and the TFTP server that has it (IPv4 only). */
-    bootp: unknownOr(z.object({ file: text("must be a file name").optional(), server: text("must be a host name or address").optional() }).strict()).optional(),
+    bootp: unknownOr(z.object({ file: text("must be a file name").optional(), server: text("must be an IP address").optional() }).strict()).optional(),
   })
   .strict();
 

@@ -87,7 +87,8 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
     const problems = [
       ...networkRuleFailures(desired).map((f) => `${f.property}: ${f.reason}`),
       ...networkPreflightProblems(d, snapshot, managedRoutes, legacy),
-      ...(config ? dnsmasqPreflightProblems(config, dnsmasqProbe!, snapshot.dnsmasq, host.label) : []),
+      // Only the other networks whose bridge is on the host serve DHCP; files of a bridge that is gone serve nothing.
+      ...(config ? dnsmasqPreflightProblems(config, dnsmasqProbe!, new Map([...snapshot.dnsmasq].filter(([b]) => snapshot.link(b) !== undefined)), host.label) : []),
     ];
     if (problems.length > 0) throw new Error(`bridge ${name} on ${host.label}: ${problems.join("; ")}`);
     // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
