@@ -35,12 +35,14 @@ describe("a libvirt network and guest interface brought to virtnet", () => {
     expect((t.sb.ipJson(["link", "show", "dev", "virbr1"]) as Array<{ mtu: number }>)[0].mtu).toBe(1400);
   });
 
-  it("fails the program, listing what virtnet does not implement, for a NAT network with DHCP (its forward is fine)", async () => {
+  it("previews the network turned NAT with DHCP as an update in place, and fails the program, listing what virtnet does not implement (a portgroup)", async () => {
     const nat = XML.replace("<dns enable='no'/>", "<forward mode='nat'/>").replace("netmask='255.255.255.0'/>", "netmask='255.255.255.0'><dhcp><range start='192.168.122.2' end='192.168.122.9'/></dhcp></ip>");
-    const r = await t.engine.preview(program(nat));
+    expect(steps(await t.engine.preview(program(nat)))).toEqual({ routed: "update", vm: "same" });
+    const r = await t.engine.preview(program(nat.replace("</network>", "<portgroup name='engineering' default='yes'/></network>")));
     const message = JSON.stringify(r.errors);
     expect(message).toMatch(/libvirt network 'routed' uses what virtnet does not implement/);
     expect(message).not.toContain("network/forward");
-    expect(message).toContain("network/ip[1]/dhcp");
+    expect(message).not.toContain("dhcp");
+    expect(message).toContain("network/portgroup");
   });
 });
