@@ -10,6 +10,7 @@ import * as provider from "../../../provider";
 import { guestInterfacePolicy } from "../../../provider/resources/guest-interface/diff";
 import { networkPolicy } from "../../../provider/resources/network/diff";
 import { staticRoutePolicy } from "../../../provider/resources/static-route/diff";
+import { dhcpHostPolicy } from "../../../provider/resources/dhcp-host/diff";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const README = readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -19,7 +20,7 @@ const PACKAGE = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")
 };
 
 type Props = Record<string, unknown>;
-type Kind = "network" | "guestInterface" | "staticRoute";
+type Kind = "network" | "guestInterface" | "staticRoute" | "dhcpHost";
 type Op = "update" | "replace" | "none";
 
 // ---- recorded state: what virtnet recorded for the README's programs in a real apply (host 203.0.113.7) ----------
@@ -109,6 +110,33 @@ const VPN_INPUTS: Props = {
 };
 const VPN: Recorded = { kind: "staticRoute", id: "203.0.113.7/virbr40/route/10.8.0.0/16", inputs: VPN_INPUTS, outputs: { ...VPN_INPUTS, schemaVersion: 2 } };
 
+/** The "DHCP and DNS" program: libvirt's default network, whose table changes its DHCP and DNS. */
+const DHCP_RANGE = { start: "192.168.122.2", end: "192.168.122.254" };
+const DHCP_INPUTS: Props = {
+  ...NAT_INPUTS,
+  bridge: { delay: 0, name: "virbr0", stp: true },
+  ips: [{ address: "192.168.122.1", prefix: 24, dhcp: { ranges: [DHCP_RANGE] } }],
+  dns: { hosts: [{ ip: "192.168.122.5", hostnames: ["files"] }] },
+};
+const DHCP: Recorded = { kind: "network", id: "203.0.113.7/virbr0", inputs: DHCP_INPUTS, outputs: { ...NAT.outputs, ...DHCP_INPUTS } };
+
+/** Its DhcpHost `web`. */
+const RESERVATION_INPUTS: Props = {
+  bridge: "virbr0",
+  connection: CONNECTION,
+  mac: "52:54:00:7a:00:01",
+  name: "web",
+  ip: "192.168.122.10",
+  networkIps: DHCP_INPUTS.ips,
+  networkName: "default",
+};
+const RESERVATION: Recorded = {
+  kind: "dhcpHost",
+  id: "203.0.113.7/virbr0/dhcp-host/192.168.122.10",
+  inputs: RESERVATION_INPUTS,
+  outputs: { ...RESERVATION_INPUTS, schemaVersion: 1, reservation: "52:54:00:7a:00:01,192.168.122.10,web" },
+};
+
 // ---- virtnet's verdict on a change ------------------------------------------------------------------------------
 
 interface Verdict {
@@ -129,7 +157,7 @@ async function verdict(r: Recorded, mutate: (args: Props) => void): Promise<Verd
   const checked = (await handlers.check(r.inputs, args)) as { inputs: Props; failures: unknown[] };
   expect(checked.failures, "the changed arguments must pass check").toEqual([]);
   const d = (await handlers.diff(r.id, r.outputs, checked.inputs)) as { changes: boolean; replaces: string[]; stables: string[]; deleteBeforeReplace: boolean };
-  const policy = { network: networkPolicy, guestInterface: guestInterfacePolicy, staticRoute: staticRoutePolicy }[r.kind].map((f) => f.property);
+  const policy = { network: networkPolicy, guestInterface: guestInterfacePolicy, staticRoute: staticRoutePolicy, dhcpHost: dhcpHostPolicy }[r.kind].map((f) => f.property);
   return {
     op: !d.changes ? "none" : d.replaces.length > 0 ? "replace" : "update",
     changed: policy.filter((p) => !d.stables.includes(p)),
@@ -240,6 +268,52 @@ const TABLES: { heading: string; recorded: Recorded; rows: Record<string, Case[]
       ],
       "`libvirtName`": [{ what: "another name", mutate: set("libvirtName", "lab2") }],
       "`adopt`": [{ what: "true", mutate: set("adopt", true) }],
+      "`ips[].dhcp`": [{ what: "a DHCP range", mutate: set("ips", [{ address: "192.168.100.1", prefix: 24, dhcp: { ranges: [{ start: "192.168.100.2", end: "192.168.100.254" }] } }]) }],
+      "`domain` / `dns` / `dnsmasqOptions`": [
+        { what: "a domain", mutate: set("domain", { name: "lab" }) },
+        { what: "DNS on", mutate: set("dns", {}) },
+        { what: "an option line", mutate: set("dnsmasqOptions", ["no-negcache"]) },
+      ],
+    },
+  },
+  {
+    heading: "## DHCP and DNS",
+    recorded: DHCP,
+    rows: {
+      "`ips[].dhcp.ranges[]`": [
+        { what: "a narrower range", mutate: set("ips", [{ address: "192.168.122.1", prefix: 24, dhcp: { ranges: [{ start: "192.168.122.100", end: "192.168.122.199" }] } }]) },
+        { what: "a lease time", mutate: set("ips", [{ address: "192.168.122.1", prefix: 24, dhcp: { ranges: [{ ...DHCP_RANGE, lease: { expiry: 1, unit: "hours" } }] } }]) },
+      ],
+      "`ips[].dhcp.hosts[]`": [{ what: "a reservation", mutate: set("ips", [{ address: "192.168.122.1", prefix: 24, dhcp: { ranges: [DHCP_RANGE], hosts: [{ mac: "52:54:00:7a:00:02", ip: "192.168.122.11" }] } }]) }],
+      "`ips[].dhcp.bootp`": [{ what: "a boot file", mutate: set("ips", [{ address: "192.168.122.1", prefix: 24, dhcp: { ranges: [DHCP_RANGE], bootp: { file: "pxelinux.0" } } }]) }],
+      "`ips[].tftp` / `localPtr`": [
+        { what: "a TFTP root", mutate: set("ips", [{ address: "192.168.122.1", prefix: 24, tftp: { root: "/srv/tftp" }, dhcp: { ranges: [DHCP_RANGE] } }]) },
+        { what: "local PTR answers", mutate: set("ips", [{ address: "192.168.122.1", prefix: 24, localPtr: true, dhcp: { ranges: [DHCP_RANGE] } }]) },
+      ],
+      "`domain`": [{ what: "a local-only domain", mutate: set("domain", { name: "lab", localOnly: true }) }],
+      "`dns`": [
+        { what: "another record", mutate: set("dns", { hosts: [{ ip: "192.168.122.6", hostnames: ["files"] }] }) },
+        { what: "a forwarder", mutate: set("dns", { forwarders: [{ addr: "192.0.2.53" }] }) },
+        { what: "DNS off", mutate: set("dns", { enable: false }) },
+      ],
+      "`dnsmasqOptions`": [{ what: "an option line", mutate: set("dnsmasqOptions", ["no-negcache"]) }],
+    },
+  },
+  {
+    heading: "### DhcpHost",
+    recorded: RESERVATION,
+    rows: {
+      // The SDK passes `network` on as the bridge's name (and the Network's addresses and name).
+      "`network`": [{ what: "another bridge", mutate: set("bridge", "virbr41") }],
+      "`connection`": [
+        { what: "another host", mutate: set("connection.host", "203.0.113.8") },
+        { what: "another port on the same host", mutate: set("connection.port", 2222), expect: "update", why: "on a new host" },
+      ],
+      "`ip`": [{ what: "another address", mutate: set("ip", "192.168.122.12") }],
+      "`mac`": [{ what: "another MAC", mutate: set("mac", "52:54:00:7a:00:09") }],
+      "`duid`": [{ what: "a DUID as well", mutate: set("duid", "00:01:00:01:2c:8e:aa:bb:52:54:00:7a:00:01") }],
+      "`name`": [{ what: "another name", mutate: set("name", "www") }],
+      "`lease`": [{ what: "an hour", mutate: set("lease", { expiry: 1, unit: "hours" }) }],
     },
   },
   {
@@ -420,6 +494,7 @@ const TYPES: Record<Kind, string> = {
   network: "pulumi-nodejs:dynamic/virtnet:Network",
   guestInterface: "pulumi-nodejs:dynamic/virtnet:GuestInterface",
   staticRoute: "pulumi-nodejs:dynamic/virtnet:StaticRoute",
+  dhcpHost: "pulumi-nodejs:dynamic/virtnet:DhcpHost",
 };
 
 /** Leaf values that differ between two input objects: [last key, old JSON, new JSON]. */
@@ -507,9 +582,10 @@ describe("README facts", () => {
     const net = new sdk.Network("lab", { connection, bridge: { name: "virbr10" } });
     const web = new sdk.GuestInterface("web", { network: net });
     const vpn = new sdk.StaticRoute("vpn", { network: net, address: "10.8.0.0", prefix: 16, gateway: "192.168.100.2" });
-    await Promise.all([net, web, vpn].map((r) => new Promise((resolve) => r.urn.apply(resolve))));
+    const reservation = new sdk.DhcpHost("web-address", { network: net, mac: "52:54:00:7a:00:01", ip: "192.168.100.10" });
+    await Promise.all([net, web, vpn, reservation].map((r) => new Promise((resolve) => r.urn.apply(resolve))));
     expect(types.sort()).toEqual(Object.values(TYPES).sort());
-    for (const [cls, type] of [["Network", TYPES.network], ["GuestInterface", TYPES.guestInterface], ["StaticRoute", TYPES.staticRoute]]) {
+    for (const [cls, type] of [["Network", TYPES.network], ["GuestInterface", TYPES.guestInterface], ["StaticRoute", TYPES.staticRoute], ["DhcpHost", TYPES.dhcpHost]]) {
       expect(README).toContain(`| \`${cls}\` | \`${type}\` |`);
     }
   });
