@@ -2,6 +2,7 @@
 // bridge ask busybox's udhcpc for an address and dig for names. Reservations change with a SIGHUP that keeps
 // dnsmasq's pid and every guest's lease; other settings restart it without losing a lease; a dnsmasq killed by hand is
 // drift that the next update restores; delete leaves no process or file behind.
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dhcpHost, network } from "../../provider";
@@ -194,5 +195,29 @@ describe("DHCP and DNS with real clients", () => {
     expect(alive(pid)).toBe(false);
     expect(readdirSync(DNSMASQ_STATE_DIR).filter((f) => f.startsWith(`${BRIDGE}.`))).toEqual([]);
     expect(existsSync(dnsmasqPaths(BRIDGE).pidFile)).toBe(false);
+  });
+
+  describe("preflight", () => {
+    const other = uniqueBridgeName("vp");
+    const otherArgs = (dns: Props) => ({ connection: sandboxConnection(sb), bridge: { name: other, stp: false }, ips: [{ address: "192.168.151.1", prefix: 24, dhcp: { ranges: [{ start: "192.168.151.10", end: "192.168.151.20" }] } }], dns });
+
+    it("a DNS server on 0.0.0.0:53 fails the create before any change, naming it; with dns.enable false the network serves DHCP only", async () => {
+      const listener = spawn("ip", ["netns", "exec", sb.namespace, "python3", "-c", "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 53)); print('ready', flush=True); time.sleep(60)"]);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error("the port-53 listener did not start")), 10_000);
+          listener.stdout.on("data", (d: Buffer) => d.toString().includes("ready") && (clearTimeout(timer), resolve()));
+        });
+        await expect(network.create(await checked(otherArgs({})))).rejects.toThrow(/a DNS server already listens on 0\.0\.0\.0:53 on .* \(python3, pid \d+\) and keeps dnsmasq from binding vp\w+; make it bind only its own interfaces, or set dns\.enable: false/);
+        expect(sb.execInNamespace(["ip", "-j", "link", "show"])).not.toContain(other);
+        const created = await network.create(await checked(otherArgs({ enable: false })));
+        const guest = addDhcpGuest(sb, "d4", other, "52:54:00:00:15:04");
+        expect(requestLease(guest)).toMatchObject({ router: "" });
+        expect(sb.execInNamespace(["cat", dnsmasqPaths(other).conf])).toMatch(/^port=0$/m);
+        await network.delete(created.id, created.outs);
+      } finally {
+        listener.kill("SIGKILL");
+      }
+    });
   });
 });

@@ -67,3 +67,23 @@ export function resolve(g: DhcpGuest, server: string, name: string, type = "A"):
   if (r.status !== 0) throw new Error(`dig ${name} @${server} from ${g.ns} failed: ${r.stdout}${r.stderr}`);
   return r.stdout.split("\n").map((l) => l.trim()).filter(Boolean);
 }
+
+const DHCP6_CLIENT = path.join(__dirname, "dhcp6-client.py");
+
+/** What a DHCPv6 server handed out, as dhcp6-client.py printed it. */
+export interface Dhcp6Lease {
+  ip: string;
+  iaid: number;
+  /** The client's DUID-LL, made from its MAC: 00:03:00:01 and the MAC. */
+  duid: string;
+  validSeconds: number;
+}
+
+/** One DHCPv6 exchange (solicit, advertise, request, reply) for an address, once the guest's link-local address is usable. */
+export async function requestLease6(g: DhcpGuest, timeoutSeconds = 10): Promise<Dhcp6Lease | undefined> {
+  // The client sends from the link-local address, which the kernel holds back until duplicate detection is done.
+  for (let i = 0; i < 100 && run(["ip", "-n", g.ns, "-6", "addr", "show", "dev", g.dev, "tentative"]).stdout.trim() !== ""; i++) await new Promise((r) => setTimeout(r, 100));
+  const r = run(["ip", "netns", "exec", g.ns, "python3", DHCP6_CLIENT, g.dev, g.mac, String(timeoutSeconds)], (timeoutSeconds + 10) * 1000);
+  const m = /^bound ip=(\S+) iaid=(\d+) duid=(\S+) valid=(\d+)$/m.exec(r.stdout);
+  return m ? { ip: m[1], iaid: Number(m[2]), duid: m[3], validSeconds: Number(m[4]) } : undefined;
+}
