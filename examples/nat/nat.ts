@@ -1,7 +1,7 @@
 // A NAT network like libvirt's `default`: virbr0 with 192.168.122.1/24, guests masqueraded to the host's outgoing
-// address and unreachable from outside, with one guest's NIC on it. virtnet runs no DHCP server: give the guest a
-// static address in 192.168.122.2–254 with 192.168.122.1 as its gateway. On a host where libvirt's own default
-// network runs, virbr0 and 192.168.122.0/24 are taken: pass another bridge name and address.
+// address and unreachable from outside, with one guest's NIC on it. This network has no DHCP (examples/nat-dhcp has):
+// give the guest a static address in 192.168.122.2–254 with 192.168.122.1 as its gateway. On a host where libvirt's
+// own default network runs, virbr0 and 192.168.122.0/24 are taken: pass another bridge name and address.
 import type * as pulumi from "@pulumi/pulumi";
 import type * as virtnet from "pulumi-virtnet";
 
