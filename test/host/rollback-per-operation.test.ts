@@ -1,16 +1,21 @@
 // Rollback of every kind of operation against a real kernel (docs/architecture.md §3.2–§3.3), in pyroute2's shape:
 // for each kind, a precondition is set up in the sandbox namespace, the kernel state is recorded with iproute2's own
 // JSON and tc's text (never through the provider's parsers), the operation is applied followed by one that fails, and
-// the state must be exactly the recorded one again; then the operation alone must really take effect.
+// the state must be exactly the recorded one again; then the operation alone must really take effect. The dnsmasq
+// operations act on this machine's filesystem (the sandbox shares it) and start real processes, so their state is
+// read from virtnet's dnsmasq directories and /proc, for bridges named rpdm* only.
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApplyError, Host } from "../../provider/host/host";
 import { quoteArgv } from "../../provider/exec/quote";
 import { renderOperation } from "../../provider/iproute2/render-operation";
-import type { Operation, OperationKind, RouteSpec } from "../../provider/net/operation";
+import type { DnsmasqFiles, Operation, OperationKind, RouteSpec } from "../../provider/net/operation";
+import { DNSMASQ_RUN_DIR, DNSMASQ_STATE_DIR, dnsmasqPaths } from "../../provider/dnsmasq/dnsmasq-paths";
+import type { DhcpStaticHost, DnsHostRecord } from "../../provider/dnsmasq/dnsmasq-config";
+import { dnsmasqFilesOf } from "../../provider/resources/network/dnsmasq-plan";
 import { inverseOf } from "../../provider/plan/inverse";
 import { planNetworkRules, type NftRule } from "../../provider/net/firewall-rule";
 import { LocalShell } from "../support/local-shell";
@@ -34,6 +39,8 @@ const sh = (script: string) => ns(["sh", "-ec", script]);
 const nsPathExists = (p: string) => sh(`if [ -e '${p}' ]; then echo yes; else echo no; fi`).trim() === "yes";
 
 beforeAll(async () => {
+  // What an interrupted earlier run left would be counted as state, and its dnsmasq would hold the DHCP port.
+  removeDnsmasqOf(dnsmasqBridgesOnHost());
   sb = await createSandbox();
   host = new Host(new LocalShell(sb.namespace));
   // The sandbox's own uplink finishes IPv6 duplicate address detection a moment after creation: let it settle, so
@@ -57,6 +64,8 @@ beforeAll(async () => {
   };
 });
 afterAll(async () => {
+  // Each row cleans up after itself; this catches a row that failed before its clean-up knew what it had started.
+  removeDnsmasqOf(dnsmasqBridgesOnHost());
   if (dir) rmSync(dir, { recursive: true, force: true });
   await sb?.destroy();
 });
@@ -100,6 +109,7 @@ interface KernelState {
   nft: string;
   tc: string;
   files: Record<string, { content: string; mode: string }>;
+  dnsmasq: DnsmasqState;
 }
 
 function state(): KernelState {
@@ -122,7 +132,99 @@ function state(): KernelState {
     nft: section("nft"),
     tc: tcText(section("tc")),
     files,
+    dnsmasq: dnsmasqState(),
   };
+}
+
+// ---- the dnsmasq rows' state on this machine, read independently -------------------------------------------------
+
+/** The dnsmasq rows' bridges: state() and the clean-ups look at nothing else under virtnet's dnsmasq directories. */
+const DM = "rpdm";
+const DM_CONF = new RegExp(`^--conf-file=${DNSMASQ_STATE_DIR}/(${DM}[0-9a-z]*)\\.conf$`);
+
+interface DnsmasqState {
+  /** Every file and directory of the rows' bridges, by path (a directory ends in "/"). A pid file's content is left out: a restart changes it. */
+  files: Record<string, { content?: string; mode: string }>;
+  /** The bridges whose pid file names a live dnsmasq started with their configuration. */
+  running: string[];
+  /** One entry per live dnsmasq process of a row's bridge, found in /proc whatever the pid files say (a leaked one shows here). */
+  processes: string[];
+}
+
+/** A process's argv, or [] once it is gone or a zombie (the kernel empties a dying process's command line). */
+function argvOf(pid: string | number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter((a) => a !== "");
+  } catch {
+    return [];
+  }
+}
+
+/** The row bridges' dnsmasq processes by pid, from /proc. */
+function dnsmasqProcesses(): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    const argv = argvOf(pid);
+    if (path.basename(argv[0] ?? "") !== "dnsmasq") continue;
+    const bridge = argv.map((a) => DM_CONF.exec(a)?.[1]).find((b) => b !== undefined);
+    if (bridge) out.set(Number(pid), bridge);
+  }
+  return out;
+}
+
+/** Entries of one of virtnet's dnsmasq directories that belong to a row's bridge. */
+const rowEntries = (root: string) => (existsSync(root) ? readdirSync(root).filter((f) => f.startsWith(DM)).sort() : []);
+
+function dnsmasqState(): DnsmasqState {
+  const files: DnsmasqState["files"] = {};
+  const walk = (p: string) => {
+    const st = lstatSync(p);
+    const mode = (st.mode & 0o7777).toString(8);
+    if (st.isDirectory()) {
+      files[`${p}/`] = { mode };
+      for (const f of readdirSync(p).sort()) walk(path.join(p, f));
+    } else {
+      files[p] = p.endsWith(".pid") ? { mode } : { content: readFileSync(p, "utf8"), mode };
+    }
+  };
+  for (const root of [DNSMASQ_STATE_DIR, DNSMASQ_RUN_DIR]) for (const f of rowEntries(root)) walk(path.join(root, f));
+  const running = rowEntries(DNSMASQ_RUN_DIR)
+    .filter((f) => f.endsWith(".pid"))
+    .map((f) => f.slice(0, -".pid".length))
+    .filter((b) => argvOf(readFileSync(dnsmasqPaths(b).pidFile, "utf8").trim()).includes(`--conf-file=${dnsmasqPaths(b).conf}`));
+  return { files, running, processes: [...dnsmasqProcesses().values()].sort() };
+}
+
+/** Alive and not yet a zombie: a killed process closes its sockets only on the way to becoming one. */
+function holdsFiles(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return !/^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+  } catch {
+    return false;
+  }
+}
+
+/** The row bridges that have a file or a process on this machine. */
+function dnsmasqBridgesOnHost(): string[] {
+  const names = [...rowEntries(DNSMASQ_STATE_DIR), ...rowEntries(DNSMASQ_RUN_DIR)].map((f) => f.slice(0, f.indexOf(".")));
+  return [...new Set([...names, ...dnsmasqProcesses().values()])];
+}
+
+/** Kills the bridges' dnsmasq (and waits until it has let go of its ports), then removes every file of theirs. */
+function removeDnsmasqOf(bridges: readonly string[]): void {
+  const victims = [...dnsmasqProcesses()].filter(([, b]) => bridges.includes(b)).map(([pid]) => pid);
+  for (const pid of victims) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  for (let i = 0; i < 100 && victims.some(holdsFiles); i++) spawnSync("sleep", ["0.05"]);
+  for (const root of [DNSMASQ_STATE_DIR, DNSMASQ_RUN_DIR]) {
+    for (const f of rowEntries(root).filter((f) => bridges.includes(f.slice(0, f.indexOf("."))))) rmSync(path.join(root, f), { recursive: true, force: true });
+  }
 }
 
 // Independent readings for the effect checks.
@@ -150,11 +252,16 @@ interface Case {
   setup?: string;
   /** Files written under the temp dir first (name → content, mode). */
   files?: Record<string, { content: string; mode: number }>;
-  /** Operations the plan runs before the one under test, when it has no inverse of its own (it goes with them). */
+  /**
+   * Operations the plan runs before the one under test: when it has no inverse of its own (it goes with them), or
+   * when it needs an object the same plan creates (a network's dnsmasq on the bridge it has just made).
+   */
   before?: Operation[];
   op: Operation;
   /** Links to delete afterwards, whatever happened. */
   devices: string[];
+  /** Bridges whose dnsmasq to kill, and whose files to remove, afterwards, whatever happened. */
+  dnsmasq?: string[];
   /** The operation applied alone changed what it should. */
   effect(s: KernelState): void;
   /** The kernel lacks what the operation needs: it must fail by itself and leave everything as it was. */
@@ -183,6 +290,26 @@ const RP_SUBNET = [{ family: "ipv4" as const, cidr: "10.50.0.0/24" }];
 const rpRules = (bridge: string, mode: "isolated" | "nat" | "route") => planNetworkRules(bridge, { mode }, RP_SUBNET);
 /** A route as virtnet adds it (its protocol marks it as virtnet's), for preconditions. */
 const route = (o: { name: string } & RouteSpec) => quoteArgv(renderOperation({ op: "routeAdd", ...o }).argv);
+/**
+ * A network's dnsmasq files as virtnet renders them: DHCP on 10.60.N.10 - 10.60.N.END of an isolated bridge. Each
+ * row has its own subnet and bridge, so that no row's dnsmasq could ever answer another's.
+ */
+const dmFiles = (br: string, n: number, more: { end?: number; hosts?: DhcpStaticHost[]; records?: DnsHostRecord[] } = {}): DnsmasqFiles =>
+  dnsmasqFilesOf({
+    networkName: br,
+    bridge: br,
+    isolated: true,
+    ips: [{ address: `10.60.${n}.1`, prefix: 24, dhcp: { ranges: [{ start: `10.60.${n}.10`, end: `10.60.${n}.${more.end ?? 20}` }], ...(more.hosts ? { hosts: more.hosts } : {}) } }],
+    ...(more.records ? { dns: { hosts: more.records } } : {}),
+  });
+/** A bridge with the address its dnsmasq binds: dnsmasq needs both before it starts. */
+const dmBridge = (br: string, n: number) => bridge(br, `ip link set dev ${br} up; ip addr add 10.60.${n}.1/24 broadcast 10.60.${n}.255 dev ${br}`);
+/** A network's dnsmasq started as virtnet starts it, for preconditions. */
+const dmStart = (br: string, files: DnsmasqFiles) => quoteArgv(renderOperation({ op: "dnsmasqStart", bridge: br, files, from: null }).argv);
+/** The row's file under virtnet's state directory, as state() keys it. */
+const dmFile = (s: KernelState, br: string, suffix: string) => s.dnsmasq.files[`${DNSMASQ_STATE_DIR}/${br}.${suffix}`];
+/** A reservation line as a DhcpHost writes it into its network's hosts directory, for the row on 10.60.N.0/24. */
+const RESERVATION = (n: number) => `${MAC(n)},10.60.${n}.30,vm${n}\n`;
 
 const rows: Row[] = [
   // Links.
@@ -421,6 +548,85 @@ const rows: Row[] = [
       files: { "gone.conf": { content: "keep me\n", mode: 0o640 } },
       op: { op: "fileRemove", path: abs("gone.conf"), from: { content: "keep me\n", mode: 0o640 } }, devices: [],
       effect: (s) => expect(s.files["gone.conf"]).toBeUndefined() }) },
+  // A network's dnsmasq: real processes. A start's undo must leave no process and no file; a restart's must leave the
+  // old configuration running (in a new process: state() compares "running", not pids).
+  { kind: "dnsmasqStart", title: "starting a network's dnsmasq on the bridge and address the same plan creates (from nothing)", make: () => {
+      const files = dmFiles("rpdm50", 50);
+      return {
+        before: [
+          { op: "linkAddBridge", name: "rpdm50", mac: MAC(0x50) },
+          { op: "addrAdd", name: "rpdm50", family: "ipv4", address: "10.60.50.1", prefix: 24 },
+          { op: "linkSetUp", name: "rpdm50" },
+        ],
+        op: { op: "dnsmasqStart", bridge: "rpdm50", files, from: null }, devices: ["rpdm50"], dnsmasq: ["rpdm50"],
+        effect: (s) => {
+          expect(s.dnsmasq.running).toEqual(["rpdm50"]);
+          expect(s.dnsmasq.processes).toEqual(["rpdm50"]);
+          expect(dmFile(s, "rpdm50", "conf")).toEqual({ content: files.conf, mode: "600" });
+          expect(dmFile(s, "rpdm50", "hostsfile")).toEqual({ content: "", mode: "644" });
+          expect(dmFile(s, "rpdm50", "addnhosts")).toEqual({ content: "", mode: "644" });
+          expect(dmFile(s, "rpdm50", "hosts.d/")).toEqual({ mode: "755" });
+          expect(dmFile(s, "rpdm50", "leases")).toBeDefined();
+          expect(s.dnsmasq.files[dnsmasqPaths("rpdm50").pidFile]).toBeDefined();
+        },
+      };
+    } },
+  { kind: "dnsmasqStart", title: "restarting a network's dnsmasq with a changed range (from the old files)", make: () => {
+      const old = dmFiles("rpdm51", 51, { hosts: [{ mac: MAC(0x51), ip: "10.60.51.5", name: "vm51" }] });
+      const files = dmFiles("rpdm51", 51, { end: 40, hosts: [{ mac: MAC(0x51), ip: "10.60.51.5", name: "vm51" }] });
+      return {
+        setup: `${dmBridge("rpdm51", 51)}; ${dmStart("rpdm51", old)}`,
+        op: { op: "dnsmasqStart", bridge: "rpdm51", files, from: old }, devices: ["rpdm51"], dnsmasq: ["rpdm51"],
+        effect: (s) => {
+          expect(s.dnsmasq.running).toEqual(["rpdm51"]);
+          expect(s.dnsmasq.processes).toEqual(["rpdm51"]);
+          expect(dmFile(s, "rpdm51", "conf")).toEqual({ content: files.conf, mode: "600" });
+          expect(dmFile(s, "rpdm51", "conf")?.content).toMatch(/^dhcp-range=10\.60\.51\.10,10\.60\.51\.40,255\.255\.255\.0$/m);
+        },
+      };
+    } },
+  { kind: "dnsmasqStop", title: "stopping a network's dnsmasq, its files as `from`", make: () => {
+      const files = dmFiles("rpdm52", 52, { hosts: [{ mac: MAC(0x52), ip: "10.60.52.5", name: "vm52" }], records: [{ ip: "10.60.52.50", hostnames: ["files"] }] });
+      return {
+        setup: `${dmBridge("rpdm52", 52)}; ${dmStart("rpdm52", files)}`,
+        op: { op: "dnsmasqStop", bridge: "rpdm52", from: files }, devices: ["rpdm52"], dnsmasq: ["rpdm52"],
+        effect: (s) => {
+          expect(s.dnsmasq.running).toEqual([]);
+          expect(s.dnsmasq.processes).toEqual([]);
+          expect(Object.keys(s.dnsmasq.files)).toEqual([]);
+        },
+      };
+    } },
+  { kind: "dnsmasqReload", title: "reloading changed reservations and DNS records (SIGHUP), the old ones as `from`", make: () => {
+      const files = dmFiles("rpdm53", 53, { hosts: [{ mac: MAC(0x53), ip: "10.60.53.5", name: "vm53" }], records: [{ ip: "10.60.53.50", hostnames: ["files"] }] });
+      const next = dmFiles("rpdm53", 53, { hosts: [{ mac: MAC(0x53), ip: "10.60.53.6", name: "vm53b" }], records: [{ ip: "10.60.53.51", hostnames: ["files", "www"] }] });
+      return {
+        setup: `${dmBridge("rpdm53", 53)}; ${dmStart("rpdm53", files)}`,
+        op: { op: "dnsmasqReload", bridge: "rpdm53", hostsfile: next.hostsfile, addnhosts: next.addnhosts, from: { hostsfile: files.hostsfile, addnhosts: files.addnhosts } },
+        devices: ["rpdm53"], dnsmasq: ["rpdm53"],
+        effect: (s) => {
+          expect(s.dnsmasq.running).toEqual(["rpdm53"]);
+          expect(dmFile(s, "rpdm53", "hostsfile")).toEqual({ content: "52:54:00:7a:00:53,10.60.53.6,vm53b\n", mode: "644" });
+          expect(dmFile(s, "rpdm53", "addnhosts")).toEqual({ content: "10.60.53.51\tfiles\twww\t\n", mode: "644" });
+          expect(dmFile(s, "rpdm53", "conf")).toEqual({ content: files.conf, mode: "600" });
+        },
+      };
+    } },
+  { kind: "dhcpHostSet", title: "adding a reservation to a running network's hosts directory (from nothing)", make: () => ({
+      setup: `${dmBridge("rpdm54", 54)}; ${dmStart("rpdm54", dmFiles("rpdm54", 54))}`,
+      op: { op: "dhcpHostSet", bridge: "rpdm54", key: "10.60.54.30", line: RESERVATION(54), from: null }, devices: ["rpdm54"], dnsmasq: ["rpdm54"],
+      effect: (s) => {
+        expect(dmFile(s, "rpdm54", "hosts.d/10.60.54.30")).toEqual({ content: RESERVATION(54), mode: "644" });
+        expect(s.dnsmasq.running).toEqual(["rpdm54"]);
+      } }) },
+  { kind: "dhcpHostSet", title: "removing a reservation from a running network's hosts directory (line null)", make: () => ({
+      setup: [dmBridge("rpdm55", 55), dmStart("rpdm55", dmFiles("rpdm55", 55)), `printf %s '${RESERVATION(55)}' > ${dnsmasqPaths("rpdm55").hostsDir}/10.60.55.30`, `chmod 644 ${dnsmasqPaths("rpdm55").hostsDir}/10.60.55.30`].join("; "),
+      op: { op: "dhcpHostSet", bridge: "rpdm55", key: "10.60.55.30", line: null, from: RESERVATION(55) }, devices: ["rpdm55"], dnsmasq: ["rpdm55"],
+      effect: (s) => {
+        expect(dmFile(s, "rpdm55", "hosts.d/10.60.55.30")).toBeUndefined();
+        expect(dmFile(s, "rpdm55", "hosts.d/")).toEqual({ mode: "755" });
+        expect(s.dnsmasq.running).toEqual(["rpdm55"]);
+      } }) },
 ];
 
 /** Every kind in the Operation union: a kind added there and not here fails to compile. */
@@ -435,7 +641,9 @@ const EVERY_KIND = {
 /** A step that always fails: an address on a device that does not exist. */
 const FAILING: Operation = { op: "addrAdd", name: "rpnosuchdev", family: "ipv4", address: "10.255.255.1", prefix: 32 };
 
-function cleanUp(c: Pick<Case, "devices" | "files">): void {
+function cleanUp(c: Pick<Case, "devices" | "files" | "dnsmasq">): void {
+  // dnsmasq first: its process would outlive the bridge, and its files live outside the sandbox.
+  removeDnsmasqOf(c.dnsmasq ?? []);
   for (const d of c.devices) spawnSync("ip", ["-n", sb.namespace, "link", "del", "dev", d]);
   for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { force: true });
 }
@@ -532,6 +740,31 @@ describe("known provider defects", () => {
       const err = await failedApply([{ op: "addrDel", name: "rpdef4", family: "ipv4", address: "10.140.0.1", prefix: 24 }]);
       expect(err.rolledBack).toBe(true);
       expect(addrs(state(), "rpdef4").map((a) => a.local).filter((a) => a.startsWith("10."))).toEqual(["10.140.0.1"]);
+    } finally {
+      cleanUp(c);
+    }
+  });
+
+  it("a stopped dnsmasq comes back from a rollback without its leases and its hosts directory's reservations (the stop removes them, and its `from` holds neither)", async () => {
+    const c = { devices: ["rpdm56"], dnsmasq: ["rpdm56"] };
+    try {
+      const files = dmFiles("rpdm56", 56);
+      const p = dnsmasqPaths("rpdm56");
+      const reservation = `${p.hostsDir}/10.60.56.30`;
+      // A guest's lease, as dnsmasq writes it, read by the dnsmasq that starts; and a DhcpHost's reservation.
+      const lease = `$(($(date +%s) + 3600)) ${MAC(0x56)} 10.60.56.12 guest56 01:${MAC(0x56)}`;
+      sh(`${dmBridge("rpdm56", 56)}; mkdir -p ${p.hostsDir}; echo "${lease}" > ${p.leases}; ${dmStart("rpdm56", files)}; printf %s '${RESERVATION(56)}' > ${reservation}; chmod 644 ${reservation}`);
+      const before = state();
+      expect(before.dnsmasq.files[reservation]).toEqual({ content: RESERVATION(56), mode: "644" });
+      expect(before.dnsmasq.files[p.leases]?.content).toMatch(/ 52:54:00:7a:00:56 10\.60\.56\.12 guest56 /);
+      const err = await failedApply([{ op: "dnsmasqStop", bridge: "rpdm56", from: files }]);
+      expect(err.rolledBack).toBe(true);
+      const after = state();
+      expect(after.dnsmasq.running).toEqual(["rpdm56"]);
+      expect(after.dnsmasq.files[p.conf]).toEqual(before.dnsmasq.files[p.conf]);
+      expect(after.dnsmasq.files[`${p.hostsDir}/`]).toEqual({ mode: "755" });
+      expect(after.dnsmasq.files[reservation]).toBeUndefined(); // was there
+      expect(after.dnsmasq.files[p.leases]?.content).toBe(""); // had the guest's lease
     } finally {
       cleanUp(c);
     }
