@@ -1,7 +1,7 @@
 // Renders the dnsmasq operations to one `sh -c` each (docs/libvirt-behaviour.md §10.4): files written to a temporary
 // name and renamed, so dnsmasq never reads half a file; the process found by its pid file and recognised by its
 // command line, so a reused pid is never signalled; a restart that waits for the old process to let go of its ports.
-import type { Operation } from "../net/operation";
+import type { DnsmasqFiles, Operation } from "../net/operation";
 import type { RenderedCommand } from "../iproute2/rendered-command";
 import { DNSMASQ_RUN_DIR, DNSMASQ_STATE_DIR, dnsmasqPaths } from "./dnsmasq-paths";
 
@@ -30,6 +30,9 @@ const START = [
   PRELUDE,
   `umask 022; mkdir -p "$d/$b.hosts.d" "$r" || exit 1`,
   `w "$d/$b.conf" "$2" 600 && w "$d/$b.hostsfile" "$3" 644 && w "$d/$b.addnhosts" "$4" 644 || exit 1`,
+  // An undo of a stop also puts back the leases ("-": none) and the DhcpHosts' files (name, content pairs).
+  `shift 4; if [ $# -gt 0 ]; then { [ "$1" = - ] || w "$d/$b.leases" "$1" 644; } || exit 1; shift; fi`,
+  `while [ $# -ge 2 ]; do w "$d/$b.hosts.d/$1" "$2" 644 || exit 1; shift 2; done`,
   // dnsmasq daemonizes, closes what it inherited and drops to nobody; its leader exits once the pid file is written,
   // with a non-zero status and the reason on stderr when it cannot start.
   `stop; exec dnsmasq --conf-file="$d/$b.conf" --dhcp-leasefile="$d/$b.leases" --dhcp-hostsdir="$d/$b.hosts.d"`,
@@ -51,10 +54,16 @@ const HOST_SET = [
   `if own; then kill -HUP "$p"; fi`,
 ].join("\n");
 
+/** The leases and reservations a start puts back (an undo of a stop); nothing for an ordinary start. */
+function restored(f: DnsmasqFiles): string[] {
+  if (f.leases === undefined && f.hosts === undefined) return [];
+  return [f.leases ?? "-", ...Object.entries(f.hosts ?? {}).flat()];
+}
+
 export function renderDnsmasqOperation(o: DnsmasqOperation): RenderedCommand {
   switch (o.op) {
     case "dnsmasqStart":
-      return { argv: ["sh", "-c", START, "virtnet-dnsmasq", o.bridge, o.files.conf, o.files.hostsfile, o.files.addnhosts] };
+      return { argv: ["sh", "-c", START, "virtnet-dnsmasq", o.bridge, o.files.conf, o.files.hostsfile, o.files.addnhosts, ...restored(o.files)] };
     case "dnsmasqStop":
       return { argv: ["sh", "-c", STOP, "virtnet-dnsmasq", o.bridge] };
     case "dnsmasqReload":

@@ -75,7 +75,12 @@ export function dnsmasqPreflightProblems(config: DnsmasqConfig, probe: DnsmasqPr
     problems.push(`dnsmasq version >= ${MIN_VERSION[0]}.${MIN_VERSION[1]} required but ${major}.${minor} found on ${hostLabel}; upgrade dnsmasq`);
   }
   if (config.dns?.enable !== false) {
+    // ss lists a DNS server once for UDP and once for TCP: one problem per address and process.
+    const seen = new Set<string>();
     for (const l of probe.wildcard53) {
+      const key = `${l.address} ${l.pid ?? ""}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const who = l.process ? ` (${l.process}${l.pid !== undefined ? `, pid ${l.pid}` : ""})` : "";
       problems.push(`a DNS server already listens on ${l.address} on ${hostLabel}${who} and keeps dnsmasq from binding ${config.bridge}; make it bind only its own interfaces, or set dns.enable: false`);
     }

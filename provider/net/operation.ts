@@ -11,6 +11,10 @@ export interface DnsmasqFiles {
   conf: string;
   hostsfile: string;
   addnhosts: string;
+  /** Only in a stop's `from`, which the stop removes and its undo writes back: the lease file. */
+  leases?: string;
+  /** Likewise the DhcpHost reservations of the hosts directory, by file name. */
+  hosts?: Record<string, string>;
 }
 
 export type Ipv6SysctlKey = "disable_ipv6" | "accept_ra" | "autoconf";
@@ -83,8 +87,11 @@ export type Operation =
   | { op: "dnsmasqStop"; bridge: string; from?: DnsmasqFiles }
   | { op: "dnsmasqReload"; bridge: string; hostsfile: string; addnhosts: string; from?: { hostsfile: string; addnhosts: string } }
   | { op: "dhcpHostSet"; bridge: string; key: string; line: string | null; from?: string | null }
+  // A network's autostart unit instance (docs/libvirt-behaviour.md §11): enabled and started, or stopped and disabled.
+  | { op: "unitEnable"; unit: string; on: boolean; from?: boolean }
   // Files (autostart units, dnsmasq configuration): `from` is the previous content, null when there was none.
   | { op: "fileWrite"; path: string; content: string; mode: number; from?: string | null; fromMode?: number }
-  | { op: "fileRemove"; path: string; from?: { content: string; mode: number } };
+  // `prune`: the removal also removes the file's now empty directories up to and including this one.
+  | { op: "fileRemove"; path: string; from?: { content: string; mode: number }; prune?: string };
 
 export type OperationKind = Operation["op"];

@@ -39,6 +39,8 @@ export function dhcpHostRuleFailures(n: DhcpHostInputs): CheckFailure[] {
     if (problem) return [{ property: "bridge", reason: problem }];
   }
   const network = n.networkName !== undefined && !isUnknown(n.networkName) ? n.networkName : isUnknown(n.bridge) ? "" : n.bridge;
+  // A reservation by name alone whose address preview does not know yet has no family to check against: the apply checks it.
+  if ((n.ip === undefined || isUnknown(n.ip)) && n.mac === undefined && n.duid === undefined && n.ip !== undefined) return [];
   const family = reservationFamily(n);
   const parent: ReservationParent = { family };
   const host: ReservationInputs = { mac: n.mac, id: n.duid, name: n.name, ip: n.ip, lease: n.lease };

@@ -103,11 +103,18 @@ function observedFiles(o: ObservedDnsmasq | undefined): DnsmasqFiles | undefined
  */
 export function planDnsmasq(bridge: string, wanted: DnsmasqFiles | undefined, observed: ObservedDnsmasq | undefined): Operation[] {
   const from = observedFiles(observed);
-  if (!wanted) return observed && (from || observed.running) ? [{ op: "dnsmasqStop", bridge, ...(from ? { from } : {}) }] : [];
+  if (!wanted) {
+    if (!observed || (!from && !observed.running)) return [];
+    // The stop removes the leases and the DhcpHosts' files too: its undo must be able to put them back.
+    const kept = from && { ...from, ...(observed.files.leases !== undefined ? { leases: observed.files.leases } : {}), ...(observed.hosts.size > 0 ? { hosts: Object.fromEntries(observed.hosts) } : {}) };
+    return [{ op: "dnsmasqStop", bridge, ...(kept ? { from: kept } : {}) }];
+  }
   if (!from || !observed!.running || settings(from.conf) !== settings(wanted.conf)) return [{ op: "dnsmasqStart", bridge, files: wanted, from: from ?? null }];
   const ops: Operation[] = [];
   if (from.conf !== wanted.conf) ops.push({ op: "fileWrite", path: dnsmasqPaths(bridge).conf, content: wanted.conf, mode: 0o600, from: from.conf });
-  if (from.hostsfile !== wanted.hostsfile || from.addnhosts !== wanted.addnhosts) {
+  // A missing file is rewritten even where the network renders it empty: dnsmasq is told to read it.
+  const missing = observed!.files.hostsfile === undefined || observed!.files.addnhosts === undefined;
+  if (missing || from.hostsfile !== wanted.hostsfile || from.addnhosts !== wanted.addnhosts) {
     ops.push({ op: "dnsmasqReload", bridge, hostsfile: wanted.hostsfile, addnhosts: wanted.addnhosts, from: { hostsfile: from.hostsfile, addnhosts: from.addnhosts } });
   }
   return ops;

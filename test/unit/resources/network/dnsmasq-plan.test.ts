@@ -130,7 +130,10 @@ describe("planDnsmasq: the least action", () => {
   });
 
   it("stops with the observed files as `from` when the network no longer needs dnsmasq", () => {
-    expect(planDnsmasq(BR, undefined, SAME)).toEqual([{ op: "dnsmasqStop", bridge: BR, from: WANTED }]);
+    // With the leases and the DhcpHosts' files, which the stop removes and its undo must put back.
+    expect(planDnsmasq(BR, undefined, SAME)).toEqual([{ op: "dnsmasqStop", bridge: BR, from: { ...WANTED, leases: "" } }]);
+    const reserved = { ...observed({ ...WANTED, leases: "L\n" }), hosts: new Map([["10.7.0.30", "52:54:00:00:00:30,10.7.0.30\n"]]) };
+    expect(planDnsmasq(BR, undefined, reserved)).toEqual([{ op: "dnsmasqStop", bridge: BR, from: { ...WANTED, leases: "L\n", hosts: { "10.7.0.30": "52:54:00:00:00:30,10.7.0.30\n" } } }]);
     // Files left by a dnsmasq that died go too.
     expect(planDnsmasq(BR, undefined, observed({ ...WANTED }, false))).toEqual([{ op: "dnsmasqStop", bridge: BR, from: WANTED }]);
   });
@@ -189,19 +192,13 @@ describe("observedDnsmasq: the network's dnsmasq outputs", () => {
   });
 });
 
-/**
- * Provider defects found here (reported, not fixed). Each test asserts today's behaviour, so it fails once the provider
- * is fixed: then make it assert the fixed behaviour.
- */
-describe("known provider defects", () => {
-  it("a missing hostsfile (or addnhosts) where the network renders an empty one is drift that no plan repairs", () => {
+describe("a missing hostsfile where the network renders an empty one", () => {
+  it("is drift, and the plan writes it again with a SIGHUP", () => {
     // A network with DHCP ranges and no reservations renders an empty hostsfile, which dnsmasq is told to read.
     const wanted = dnsmasqFilesOf(dnsmasqConfigOf(withDhcp())!);
     expect(wanted.hostsfile).toBe("");
     const o = observed({ conf: wanted.conf, addnhosts: wanted.addnhosts });
-    // dnsmasqDrift makes Network's diff report a change ...
     expect(dnsmasqDrift(BR, wanted, o)).toEqual(["/var/lib/virtnet/dnsmasq/virbr7.hostsfile is missing"]);
-    // ... but planDnsmasq reads the missing file as empty, so the update writes nothing and the drift stays.
-    expect(planDnsmasq(BR, wanted, o)).toEqual([]);
+    expect(planDnsmasq(BR, wanted, o)).toEqual([{ op: "dnsmasqReload", bridge: BR, hostsfile: "", addnhosts: wanted.addnhosts, from: { hostsfile: "", addnhosts: wanted.addnhosts } }]);
   });
 });
