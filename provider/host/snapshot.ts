@@ -9,6 +9,7 @@ import { NO_TC, type DeviceTc } from "../net/tc";
 import { forwardDropChains, hasTable, parseNftTable, type ForwardDropChain, type ObservedNftTable } from "../nftables/parse-nft";
 import type { NftFamily } from "../net/firewall-rule";
 import { parseDnsmasqSection, type ObservedDnsmasq } from "../dnsmasq/observe-dnsmasq";
+import { NO_AUTOSTART, parseAutostartSection, type AutostartObservation } from "../systemd/observe-autostart";
 
 /** virtnet's nftables tables as observed: `nft` false when the host has no nft; a family's table absent or flushed. */
 export interface FirewallObservation {
@@ -55,6 +56,8 @@ export class HostSnapshot {
     readonly routerAdvertisement: RouterAdvertisementObservation = { readable: true, allAcceptRa: 1, autoconfigured: [] },
     /** virtnet's dnsmasq instances, by bridge. */
     readonly dnsmasq: ReadonlyMap<string, ObservedDnsmasq> = new Map(),
+    /** virtnet's autostart files and units. */
+    readonly autostart: AutostartObservation = NO_AUTOSTART,
   ) {
     this.links = new Map(links.map((l) => [l.name, l]));
   }
@@ -106,6 +109,7 @@ export class HostSnapshot {
       parseRouterAdvertisement(ra!),
       // Observations recorded before dnsmasq was observed have no such section: no dnsmasq of virtnet's.
       parseDnsmasqSection(sections.get("dnsmasq") ?? ""),
+      parseAutostartSection(sections.get("autostart") ?? ""),
     );
   }
 }

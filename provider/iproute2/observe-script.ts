@@ -3,6 +3,7 @@
 import { OWNER_ALIAS } from "../net/owner-alias";
 import { VIRTNET_TABLE } from "../nftables/virtnet-table";
 import { DNSMASQ_OBSERVE_SCRIPT } from "../dnsmasq/observe-dnsmasq";
+import { AUTOSTART_OBSERVE_SCRIPT } from "../systemd/observe-autostart";
 
 export const SNAPSHOT_SECTION = "@@virtnet-snapshot";
 const SECTION = SNAPSHOT_SECTION;
@@ -37,5 +38,8 @@ export const SNAPSHOT_SCRIPT = [
   // virtnet's dnsmasq instances, their files, leases and reservations (docs/libvirt-behaviour.md §10.4).
   `printf '\\n%s\\n' '${SECTION} dnsmasq'`,
   DNSMASQ_OBSERVE_SCRIPT,
+  // virtnet's autostart: the init system, the boot scripts and units, and which instances are enabled.
+  `printf '\\n%s\\n' '${SECTION} autostart'`,
+  AUTOSTART_OBSERVE_SCRIPT,
   `printf '\\n%s\\n' '${SECTION} vlan-filtering'; for f in /sys/class/net/*/bridge/vlan_filtering; do [ -e "$f" ] || continue; d=\${f%/bridge/vlan_filtering}; echo "\${d##*/}"; done`,
 ].join("\n");

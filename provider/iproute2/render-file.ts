@@ -3,9 +3,12 @@
 import type { Operation } from "../net/operation";
 import type { RenderedCommand } from "./rendered-command";
 
-const WRITE = 'umask 077 && printf %s "$1" > "$2.virtnet-tmp" && chmod "$3" "$2.virtnet-tmp" && mv -f "$2.virtnet-tmp" "$2"';
+// The directory is made first (0755, as /etc's are): autostart's files are the first in /etc/virtnet.
+const WRITE = 'umask 077 && { [ -d "${2%/*}" ] || (umask 022 && mkdir -p "${2%/*}"); } && printf %s "$1" > "$2.virtnet-tmp" && chmod "$3" "$2.virtnet-tmp" && mv -f "$2.virtnet-tmp" "$2"';
+// Empty directories go with the last file, up to the one named: nothing of virtnet's is left behind.
+const PRUNE = 'rm -f -- "$1" && d=${1%/*} && while [ "${d#"$2"}" != "$d" ] && rmdir "$d" 2>/dev/null; do [ "$d" = "$2" ] && break; d=${d%/*}; done; :';
 
 export function renderFileOperation(o: Extract<Operation, { op: "fileWrite" | "fileRemove" }>): RenderedCommand {
-  if (o.op === "fileRemove") return { argv: ["rm", "-f", "--", o.path] };
+  if (o.op === "fileRemove") return o.prune === undefined ? { argv: ["rm", "-f", "--", o.path] } : { argv: ["sh", "-c", PRUNE, "virtnet-remove", o.path, o.prune] };
   return { argv: ["sh", "-c", WRITE, "virtnet-write", o.content, o.path, o.mode.toString(8)] };
 }

@@ -7,6 +7,7 @@ import { ROUTE_PROTOCOL } from "../net/owner-alias";
 import { renderFileOperation } from "./render-file";
 import { renderFirewallReplace } from "../nftables/render-firewall-replace";
 import { renderDnsmasqOperation } from "../dnsmasq/render-dnsmasq-operation";
+import { renderUnitOperation } from "../systemd/render-unit-operation";
 import type { RenderedCommand } from "./rendered-command";
 import { renderTcOperation } from "./render-tc";
 
@@ -82,6 +83,8 @@ export function renderOperation(o: Operation): RenderedCommand {
     case "dnsmasqReload":
     case "dhcpHostSet":
       return renderDnsmasqOperation(o);
+    case "unitEnable":
+      return renderUnitOperation(o);
     case "forwardingSysctl":
       return { argv: ["sysctl", "-q", "-w", o.family === "ipv4" ? `net/ipv4/ip_forward=${o.value}` : `net/ipv6/conf/all/forwarding=${o.value}`] };
     case "ifbAdd":

@@ -94,6 +94,8 @@ export function inverseOf(o: Operation): Operation[] {
       return o.from === undefined ? [] : [{ op: "dnsmasqStart", bridge: o.bridge, files: o.from, from: null }];
     case "dnsmasqReload":
       return o.from === undefined ? [] : [{ op: "dnsmasqReload", bridge: o.bridge, ...o.from, from: { hostsfile: o.hostsfile, addnhosts: o.addnhosts } }];
+    case "unitEnable":
+      return o.from === undefined || o.from === o.on ? [] : [{ ...o, on: o.from, from: o.on }];
     case "dhcpHostSet":
       return o.from === undefined ? [] : [{ ...o, line: o.from, from: o.line }];
   }

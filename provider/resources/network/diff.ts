@@ -51,6 +51,8 @@ export const networkPolicy: FieldPolicy<NetworkOutputs, NetworkInputs>[] = [
   { property: "dnsmasqOptions" },
   // Not an input: a dnsmasq that died or files edited by hand are drift that an update repairs.
   { property: "dnsmasqDrift", changed: (o) => (o.dnsmasqDrift?.length ?? 0) > 0 },
+  // In place both ways; a script edited or a unit disabled by hand is drift an update repairs.
+  { property: "autostart", changed: (o, n) => isUnknown(n.autostart) || (n.autostart ?? false) !== (o.autostart ?? false) || (o.autostartDrift?.length ?? 0) > 0 },
 ];
 
 /** An absent name means libvirt's default template; a template keeps any name it could have produced. */

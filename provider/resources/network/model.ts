@@ -85,6 +85,9 @@ export interface NetworkOutputs {
   dhcpLeases?: DnsmasqLease[];
   /** What the host lacks of the network's dnsmasq (the process, its files), as observed: drift an update repairs. */
   dnsmasqDrift?: string[];
+  autostart?: boolean;
+  /** What the host lacks of the network's autostart (its script, the unit, the enabled instance): drift an update repairs. */
+  autostartDrift?: string[];
 }
 
 export interface Substitution {
@@ -94,8 +97,10 @@ export interface Substitution {
   reason: string;
 }
 
-/** The forward mode's and dnsmasq's outputs as observed on the host. */
-export type ObservedForward = Pick<NetworkOutputs, "forward" | "firewallRules" | "forwardDrift" | "hostWarnings" | "domain" | "dns" | "dnsmasqOptions" | "dhcpLeases" | "dnsmasqDrift"> & { substitutions?: Substitution[] };
+/** The forward mode's, dnsmasq's and autostart's outputs as observed on the host. */
+export type ObservedForward = Pick<NetworkOutputs, "forward" | "firewallRules" | "forwardDrift" | "hostWarnings" | "domain" | "dns" | "dnsmasqOptions" | "dhcpLeases" | "dnsmasqDrift" | "autostart" | "autostartDrift"> & {
+  substitutions?: Substitution[];
+};
 
 /** The desired bridge that recorded (or intended) outputs describe. */
 export function networkDesired(o: NetworkOutputs): NetworkDesired {
@@ -143,8 +148,8 @@ export function recordedNetwork(n: Known<NetworkInputs>, name: string): NetworkO
 
 /** The resolved inputs recorded outputs describe: what read and delete know of the network. */
 export function intendedNetwork(o: NetworkOutputs): Known<NetworkInputs> {
-  const { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward, domain, dns, dnsmasqOptions } = o;
-  return { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward, domain, dns, dnsmasqOptions };
+  const { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward, domain, dns, dnsmasqOptions, autostart } = o;
+  return { connection, bridge, mac, mtu, ips, routes, bandwidth, libvirtName, owner, adopt, forward, domain, dns, dnsmasqOptions, autostart };
 }
 
 /** An <ip> element reduced to what the kernel holds: family, canonical address, effective prefix. */

@@ -15,6 +15,9 @@ import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan"
 import { observedForward, subnetCidrs } from "./firewall-plan";
 import { networkPreflightProblems, refuseForeignGuests } from "./preflight";
 import { networkRuleFailures } from "./rules";
+import { autostartDrift, autostartProblem, networkBootScript, planAutostart } from "./autostart-plan";
+import type { AutostartObservation } from "../../systemd/observe-autostart";
+import { bootScriptPath } from "../../systemd/autostart-paths";
 import { dnsmasqConfigOf, observedDnsmasq, planDnsmasq } from "./dnsmasq-plan";
 import { dnsmasqPreflightProblems, probeDnsmasq, type DnsmasqProbe } from "../../host/dnsmasq-probe";
 import { isHostBridge, type NetworkInputs } from "./schema";
@@ -77,7 +80,8 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
       return [];
     }
     const link = ownBridge(snapshot, name, host, desired ?? previous!, previous);
-    if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planNetworkDelete(name, snapshot, recordedSubnets(previous)), ...planIfbCleanup(snapshot, name)] : [];
+    // Autostart goes first: the boot script never outlives the network it would make again.
+    if (!desired) return link ? [...refuseForeignGuests(snapshot, name, host), ...planAutostart(name, undefined, snapshot.autostart), ...planNetworkDelete(name, snapshot, recordedSubnets(previous)), ...planIfbCleanup(snapshot, name)] : planAutostart(name, undefined, snapshot.autostart);
     refuseForeign(snapshot, "bridge", name, host, link);
     const d = networkDesired(recordedNetwork(desired, name));
     const legacy = isLegacyState(previous);
@@ -89,11 +93,14 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
       ...networkPreflightProblems(d, snapshot, managedRoutes, legacy),
       // Only the other networks whose bridge is on the host serve DHCP; files of a bridge that is gone serve nothing.
       ...(config ? dnsmasqPreflightProblems(config, dnsmasqProbe!, new Map([...snapshot.dnsmasq].filter(([b]) => snapshot.link(b) !== undefined)), host.label) : []),
+      ...(desired.autostart === true ? [autostartProblem(snapshot.autostart, host.label)].filter((p) => p !== undefined) : []),
     ];
     if (problems.length > 0) throw new Error(`bridge ${name} on ${host.label}: ${problems.join("; ")}`);
     // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
-    if (!link || !previous) return planNetworkCreate(d, snapshot, tc?.caps, tc);
-    return planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes, legacy, subnets: recordedSubnets(previous) }, snapshot, tc);
+    // The boot script is written in the same exec as the live change, after it: it never describes a state not applied.
+    const boot = planAutostart(name, desired.autostart === true ? networkBootScript(d, snapshot.firewall, tc?.caps) : undefined, snapshot.autostart);
+    if (!link || !previous) return [...planNetworkCreate(d, snapshot, tc?.caps, tc), ...boot];
+    return [...planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes, legacy, subnets: recordedSubnets(previous) }, snapshot, tc), ...boot];
   },
 
   outputs({ host, snapshot, name, desired, previous, extra: { tc } }) {
@@ -105,7 +112,8 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
     const link = ownBridge(snapshot, name, host, desired, previous);
     if (!link) return undefined;
     const recorded = recordedNetwork(desired, name);
-    return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, { ...observedForward(recorded, snapshot), ...observedDnsmasq(recorded, snapshot) }, tc, isLegacyState(previous)));
+    const autostart = observedAutostart(recorded, desired.autostart === true ? networkBootScript(networkDesired(recorded), snapshot.firewall, tc?.caps) : undefined, snapshot.autostart);
+    return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, { ...observedForward(recorded, snapshot), ...observedDnsmasq(recorded, snapshot), ...autostart }, tc, isLegacyState(previous)));
   },
 };
 
@@ -127,6 +135,14 @@ function recordedSubnets(previous: NetworkOutputs | undefined): string[] {
 function ownBridge(snapshot: HostSnapshot, name: string, host: Host, n: { owner?: string; adopt?: boolean }, previous: NetworkOutputs | undefined) {
   bridgeOf(snapshot, name, host);
   return ownedLink(snapshot, name, n, previous);
+}
+
+/** Autostart as the host has it: on when the instance is enabled and the script is there; the drift against `wanted`. */
+function observedAutostart(previous: NetworkOutputs, wanted: string | undefined, observed: AutostartObservation): Pick<NetworkOutputs, "autostart" | "autostartDrift"> {
+  const bridge = previous.bridge.name;
+  const on = observed.enabled.get(bridge) === "enabled" && observed.files.has(bootScriptPath(bridge));
+  const drift = autostartDrift(bridge, wanted, observed);
+  return { ...(previous.autostart !== undefined || on ? { autostart: on } : {}), ...(drift.length > 0 ? { autostartDrift: drift } : {}) };
 }
 
 /** The Network handlers the serialized shim delegates to. */

@@ -140,6 +140,8 @@ const networkObjectSchema = z
     dns: unknownOr(dnsSchema).optional(),
     /** Raw dnsmasq configuration lines, appended verbatim (libvirt's <dnsmasq:options>). */
     dnsmasqOptions: unknownOr(dnsmasqOptionsSchema).optional(),
+    /** Converge the network at boot (libvirt's net-autostart); default false, as libvirt's net-define. */
+    autostart: unknownOr(z.boolean({ error: "must be true or false" })).optional(),
   })
   .strict();
 

@@ -13,7 +13,7 @@ const LAYERS: [string, RegExp][] = [
   ["resources", /^provider\/resources\//],
   ["host", /^provider\/host\//],
   ["plan", /^provider\/plan\//],
-  ["renderers and parsers", /^provider\/(iproute2|nftables|libvirt|dnsmasq)\//],
+  ["renderers and parsers", /^provider\/(iproute2|nftables|libvirt|dnsmasq|systemd)\//],
   ["exec", /^provider\/exec\//],
   ["connection", /^provider\/connection\//],
   ["domain", /^provider\/(net|schema)\/|^provider\/[^/]+\.ts$/],

@@ -1,0 +1,70 @@
+// The scripts autostart leaves on a host (docs/libvirt-behaviour.md §11.1): rendered from the same typed operations as
+// the live apply, each part inside guards that make a second run change nothing. A network's script creates the
+// bridge with everything inline when it is missing, re-applies only the firewall and forwarding when it is there, starts
+// dnsmasq when it is not running, then runs its attached resources' fragments, each of which creates its object only
+// when it is missing.
+import { quoteArg, quoteArgv } from "../exec/quote";
+import { renderOperation } from "../iproute2/render-operation";
+import { dnsmasqPaths } from "../dnsmasq/dnsmasq-paths";
+import type { DnsmasqFiles, Operation } from "../net/operation";
+import { fragmentDir } from "../systemd/autostart-paths";
+import { renderApplyScript } from "./apply-script";
+
+export interface NetworkBoot {
+  bridge: string;
+  /** The owner marker the bridge carries: a bridge of that name without it is someone else's. */
+  alias: string;
+  /** The network's create plan from a host without it, dnsmasq left out. */
+  create: Operation[];
+  /** What a start on a live bridge, and an nftables reload, apply again: the firewall and forwarding. */
+  converge: Operation[];
+  dnsmasq?: DnsmasqFiles;
+}
+
+/** Runs `ops` as one apply script in a subshell: all or nothing, with the live apply's undo on failure. */
+function subshell(ops: readonly Operation[]): string {
+  return ops.length === 0 ? "true" : `(\n${renderApplyScript(ops)})`;
+}
+
+/** The network's boot script, run as `sh BRIDGE.sh start` at boot and `sh BRIDGE.sh firewall` on nftables reloads. */
+export function renderNetworkBootScript(b: NetworkBoot): string {
+  const bridge = quoteArg(b.bridge);
+  const pid = dnsmasqPaths(b.bridge).pidFile;
+  const conf = dnsmasqPaths(b.bridge).conf;
+  const dnsmasq = b.dnsmasq
+    ? [
+        // Started only when its pid file names no live dnsmasq of this network's configuration.
+        `p=$(cat ${quoteArg(pid)} 2>/dev/null)`,
+        `if ! { [ -n "$p" ] && tr '\\0' '\\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- ${quoteArg(`--conf-file=${conf}`)}; }; then`,
+        `  ${quoteArgv(renderOperation({ op: "dnsmasqStart", bridge: b.bridge, files: b.dnsmasq }).argv)} || status=1`,
+        `fi`,
+      ]
+    : [];
+  return [
+    "#!/bin/sh",
+    `# virtnet: network ${b.bridge} at boot, run by ${"virtnet-net@"}${b.bridge}.service (written by virtnet; changes are overwritten)`,
+    `case "\${1:-start}" in`,
+    `  firewall) ${subshell(b.converge)}; exit $? ;;`,
+    "  start) ;;",
+    `  *) echo "usage: $0 start|firewall" >&2; exit 2 ;;`,
+    "esac",
+    "status=0",
+    `if [ -e /sys/class/net/${bridge} ]; then`,
+    `  a=$(cat /sys/class/net/${bridge}/ifalias 2>/dev/null)`,
+    `  if [ "$a" != ${quoteArg(b.alias)} ]; then echo ${quoteArg(`${b.bridge} exists and is not virtnet's; not touching it`)} >&2; exit 1; fi`,
+    `  ${subshell(b.converge)} || status=1`,
+    "else",
+    `  ${subshell(b.create)} || status=1`,
+    "fi",
+    ...dnsmasq,
+    // Each fragment in its own shell: one that fails does not stop the others, and the unit shows as failed.
+    `for f in ${quoteArg(fragmentDir(b.bridge))}/*.sh; do [ -f "$f" ] || continue; sh "$f" || { echo "$f failed" >&2; status=1; }; done`,
+    "exit $status",
+    "",
+  ].join("\n");
+}
+
+/** An attached resource's fragment: its create plan, run only when `present` (a path) does not exist. */
+export function renderFragment(what: string, present: string, ops: readonly Operation[]): string {
+  return ["#!/bin/sh", `# virtnet: ${what} at boot (written by virtnet; changes are overwritten)`, `[ -e ${quoteArg(present)} ] && exit 0`, subshell(ops), ""].join("\n");
+}

@@ -1,0 +1,66 @@
+// A network's autostart (docs/libvirt-behaviour.md §11): its boot script, rendered from the same operations as a live
+// create, and the operations that put it, the shared unit and the enabled instance on the host, or take them away.
+// Pure: from the desired network and what the snapshot shows of autostart.
+import type { FirewallObservation } from "../../host/snapshot";
+import type { AutostartObservation } from "../../systemd/observe-autostart";
+import { AUTOSTART_DIR, bootScriptPath, UNIT_PATH, unitName } from "../../systemd/autostart-paths";
+import { UNIT_TEXT } from "../../systemd/unit-file";
+import { renderNetworkBootScript } from "../../plan/boot-script";
+import type { Operation } from "../../net/operation";
+import type { TcCapabilities } from "../../net/tc";
+import { planFirewall, planForwarding, plannedRules, subnetCidrs } from "./firewall-plan";
+import { planNetworkCreate } from "./plan";
+import type { NetworkDesired } from "./model";
+
+/** At boot the kernel has none of the network's objects, no rules in virtnet's table and forwarding off. */
+const bootHost = (firewall: FirewallObservation) => ({ firewall: { nft: firewall.nft, tables: {} }, forwarding: { ipv4: 0, ipv6: 0 } as const });
+
+/** The network's boot script for this host (whose nft and tc features decide the rules and the QoS it writes). */
+export function networkBootScript(d: NetworkDesired, firewall: FirewallObservation, caps?: TcCapabilities): string {
+  const host = bootHost(firewall);
+  const create = planNetworkCreate(d, host, caps).filter((o) => !o.op.startsWith("dnsmasq"));
+  const converge = [...planFirewall(d.name, plannedRules(d, host.firewall), host.firewall, subnetCidrs(d.ips)), ...planForwarding(d, host.forwarding)];
+  return renderNetworkBootScript({ bridge: d.name, alias: d.alias, create, converge, dnsmasq: d.dnsmasq });
+}
+
+/** Why autostart cannot be had on the host, or undefined. */
+export function autostartProblem(observed: AutostartObservation, hostLabel: string): string | undefined {
+  return observed.systemd ? undefined : `autostart needs systemd as the init system, and ${hostLabel} does not run it (/run/systemd/system is missing); set autostart: false`;
+}
+
+/**
+ * From what the host has to the wanted script (undefined: no autostart): the unit file, the script and the enabled
+ * instance, each only where it differs; or, without autostart, the instance disabled and the network's files removed,
+ * the shared unit with the last network's script.
+ */
+export function planAutostart(bridge: string, wanted: string | undefined, observed: AutostartObservation): Operation[] {
+  const script = bootScriptPath(bridge);
+  const enabled = observed.enabled.get(bridge) === "enabled";
+  const present = observed.files.get(script);
+  const ops: Operation[] = [];
+  if (wanted !== undefined) {
+    const unit = observed.files.get(UNIT_PATH);
+    if (unit !== UNIT_TEXT) ops.push({ op: "fileWrite", path: UNIT_PATH, content: UNIT_TEXT, mode: 0o644, from: unit ?? null });
+    if (present !== wanted) ops.push({ op: "fileWrite", path: script, content: wanted, mode: 0o644, from: present ?? null });
+    if (!enabled || unit !== UNIT_TEXT) ops.push({ op: "unitEnable", unit: unitName(bridge), on: true, from: enabled });
+    return ops;
+  }
+  if (enabled) ops.push({ op: "unitEnable", unit: unitName(bridge), on: false, from: true });
+  if (present !== undefined) ops.push({ op: "fileRemove", path: script, from: { content: present, mode: 0o644 }, prune: AUTOSTART_DIR });
+  const others = [...observed.files.keys()].some((p) => p !== script && p.startsWith(`${AUTOSTART_DIR}/`) && !p.slice(AUTOSTART_DIR.length + 1).includes("/") && p.endsWith(".sh"));
+  const unit = observed.files.get(UNIT_PATH);
+  if (present !== undefined && !others && unit !== undefined) ops.push({ op: "fileRemove", path: UNIT_PATH, from: { content: unit, mode: 0o644 } });
+  return ops;
+}
+
+/** What the host lacks of the network's autostart, in words (the autostartDrift output). */
+export function autostartDrift(bridge: string, wanted: string | undefined, observed: AutostartObservation): string[] {
+  if (wanted === undefined) return [];
+  const drift: string[] = [];
+  const script = observed.files.get(bootScriptPath(bridge));
+  if (script === undefined) drift.push(`${bootScriptPath(bridge)} is missing`);
+  else if (script !== wanted) drift.push(`${bootScriptPath(bridge)} differs from what the network renders`);
+  if (observed.files.get(UNIT_PATH) !== UNIT_TEXT) drift.push(`${UNIT_PATH} is missing or differs`);
+  if (observed.enabled.get(bridge) !== "enabled") drift.push(`${unitName(bridge)} is not enabled`);
+  return drift;
+}
