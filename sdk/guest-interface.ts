@@ -102,6 +102,8 @@ export class GuestInterface extends pulumi.dynamic.Resource {
         macTableManager: net ? net.bridge.apply((b) => b.macTableManager ?? "kernel") : (macTableManager ?? "kernel"),
         // A floor needs the network's inbound QoS (and must not overcommit it).
         networkBandwidth: net ? net.bandwidth : undefined,
+        // Its boot fragment follows the Network's autostart; attached by bridge name, it persists nothing.
+        networkAutostart: net ? net.autostart : undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
       "virtnet",

@@ -111,6 +111,11 @@ export interface NetworkArgs {
   /** Raw dnsmasq configuration lines appended to the network's configuration (libvirt's <dnsmasq:options>). */
   dnsmasqOptions?: pulumi.Input<pulumi.Input<string>[]>;
   /**
+   * Converge the network, and the StaticRoutes and GuestInterfaces attached through this object, at boot (libvirt's
+   * net-autostart): a boot script and a systemd unit on the host. Needs systemd as the host's init. Default false.
+   */
+  autostart?: pulumi.Input<boolean>;
+  /**
    * Take over an existing bridge of this name that no virtnet resource marks (one made by hand or by libvirt): it is
    * converged to these arguments, marked as this resource's, and deleted with it. Default false: such a bridge is
    * refused.
@@ -207,7 +212,7 @@ export interface Substitution {
 const NETWORK_OUTPUTS = {
   libvirtXml: undefined, bridge: undefined, mac: undefined, mtu: undefined, ips: undefined, routes: undefined, bandwidth: undefined, up: undefined,
   substitutions: undefined, schemaVersion: undefined, forward: undefined, firewallRules: undefined, forwardDrift: undefined, hostWarnings: undefined,
-  dhcpLeases: undefined, dnsmasqDrift: undefined,
+  dhcpLeases: undefined, dnsmasqDrift: undefined, autostart: undefined, autostartDrift: undefined,
 };
 
 export class Network extends pulumi.dynamic.Resource {
@@ -237,6 +242,10 @@ export class Network extends pulumi.dynamic.Resource {
   declare readonly dhcpLeases: pulumi.Output<DnsmasqLease[] | undefined>;
   /** What the host lacked of the network's dnsmasq at the last read (the process, its files); the next update restores it. */
   declare readonly dnsmasqDrift: pulumi.Output<string[] | undefined>;
+  /** Whether the host converges the network at boot, as last read (its unit enabled and its boot script in place). */
+  declare readonly autostart: pulumi.Output<boolean | undefined>;
+  /** What the host lacked of the network's autostart at the last read; the next update restores it. */
+  declare readonly autostartDrift: pulumi.Output<string[] | undefined>;
 
   /**
    * A Network from a libvirt <network> document (virsh net-dumpxml). The third argument carries what XML cannot,

@@ -51,6 +51,8 @@ export class StaticRoute extends pulumi.dynamic.Resource {
         networkIps: net ? net.ips : undefined,
         // And its inline routes: one kernel route cannot belong to two resources.
         networkRoutes: net ? net.routes : undefined,
+        // Its boot fragment follows the Network's autostart; attached by bridge name, it persists nothing.
+        networkAutostart: net ? net.autostart : undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
       "virtnet",

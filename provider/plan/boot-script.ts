@@ -19,7 +19,17 @@ export interface NetworkBoot {
   /** What a start on a live bridge, and an nftables reload, apply again: the firewall and forwarding. */
   converge: Operation[];
   dnsmasq?: DnsmasqFiles;
+  /**
+   * With guests' floors: class 1:2 set, once every fragment has run, to what the floors the fragments mark leave of
+   * `limitKbps` (rendered with the rate `FLOOR_SUM_SENTINEL`, which the script replaces by the computed one).
+   */
+  rebalance?: { limitKbps: number; op: Operation };
 }
+
+/** The rate a rendered class change carries where the script puts what the floors leave. */
+export const FLOOR_SUM_SENTINEL = 999_999_937;
+/** A guest fragment's line that says how much of the network's inbound rate its floor guarantees. */
+export const FLOOR_MARKER = "# virtnet-floor";
 
 /** Runs `ops` as one apply script in a subshell: all or nothing, with the live apply's undo on failure. */
 function subshell(ops: readonly Operation[]): string {
@@ -59,12 +69,39 @@ export function renderNetworkBootScript(b: NetworkBoot): string {
     ...dnsmasq,
     // Each fragment in its own shell: one that fails does not stop the others, and the unit shows as failed.
     `for f in ${quoteArg(fragmentDir(b.bridge))}/*.sh; do [ -f "$f" ] || continue; sh "$f" || { echo "$f failed" >&2; status=1; }; done`,
+    ...rebalance(b),
     "exit $status",
     "",
   ].join("\n");
 }
 
-/** An attached resource's fragment: its create plan, run only when `present` (a path) does not exist. */
-export function renderFragment(what: string, present: string, ops: readonly Operation[]): string {
-  return ["#!/bin/sh", `# virtnet: ${what} at boot (written by virtnet; changes are overwritten)`, `[ -e ${quoteArg(present)} ] && exit 0`, subshell(ops), ""].join("\n");
+/**
+ * The floors are plugged by the guests' fragments, in whatever order they run: the class that takes what they leave
+ * is set once, from the floors the fragments mark, so that it ends as the live apply left it.
+ */
+function rebalance(b: NetworkBoot): string[] {
+  if (!b.rebalance) return [];
+  const command = quoteArgv(renderOperation(b.rebalance.op).argv).replace(String(FLOOR_SUM_SENTINEL), `$((${b.rebalance.limitKbps} - sum))`);
+  return [
+    `sum=$(cat ${quoteArg(fragmentDir(b.bridge))}/*.sh 2>/dev/null | awk '$1 == "#" && $2 == "${FLOOR_MARKER.slice(2)}" { s += $3 } END { print s + 0 }')`,
+    `if [ "$sum" -gt 0 ]; then ${command} || status=1; fi`,
+  ];
+}
+
+/** A guest's fragment: its create plan, run only when its tap is missing; `floorKbps` marks its floor for the rebalance. */
+export function renderGuestFragment(what: string, tap: string, ops: readonly Operation[], floorKbps?: number): string {
+  return [
+    "#!/bin/sh",
+    `# virtnet: ${what} at boot (written by virtnet; changes are overwritten)`,
+    ...(floorKbps !== undefined ? [`${FLOOR_MARKER} ${floorKbps}`] : []),
+    `[ -e /sys/class/net/${quoteArg(tap)} ] && exit 0`,
+    subshell(ops),
+    "",
+  ].join("\n");
+}
+
+/** A route's fragment: each route added unless the kernel already has it ("File exists"). */
+export function renderRouteFragment(what: string, ops: readonly Operation[]): string {
+  const adds = ops.map((o) => `out=$(${quoteArgv(renderOperation(o).argv)} 2>&1) || case "$out" in *"File exists"*) ;; *) echo "$out" >&2; exit 1 ;; esac`);
+  return ["#!/bin/sh", `# virtnet: ${what} at boot (written by virtnet; changes are overwritten)`, ...adds, ""].join("\n");
 }

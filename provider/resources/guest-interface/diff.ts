@@ -34,6 +34,8 @@ export const guestInterfacePolicy: FieldPolicy<GuestInterfaceOutputs, GuestInter
   // Only validation and bookkeeping use it, and a preview sees a network's absent bandwidth output as unknown: an
   // unknown value is no reason for an update; the real one is recorded when it is known.
   { property: "networkBandwidth", changed: (o, n) => !containsUnknown(n.networkBandwidth) && !sameValue(o.networkBandwidth, n.networkBandwidth) },
+  // Its fragment follows the network's autostart, in place; a fragment edited or removed by hand reads as false.
+  { property: "networkAutostart", changed: (o, n) => containsUnknown(n.networkAutostart) || (n.networkAutostart ?? false) !== (o.networkAutostart ?? false) },
 ];
 
 export function diffGuestInterface(o: GuestInterfaceOutputs, n: GuestInterfaceInputs): DiffResult {

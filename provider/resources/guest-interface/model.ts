@@ -38,8 +38,8 @@ export function recordedGuest(n: GuestResolved, name: string): GuestInterfaceOut
 
 /** The resolved inputs recorded outputs describe: what read and delete know of the guest interface. */
 export function intendedGuest(o: GuestInterfaceOutputs): GuestResolved {
-  const { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth, owner, adopt } = o;
-  return { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth, owner, adopt };
+  const { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth, owner, adopt, networkAutostart } = o;
+  return { connection, bridge, macTableManager, name, mac, mtu, isolated, bandwidth, networkBandwidth, owner, adopt, networkAutostart };
 }
 
 /** macTableManager='libvirt' (docs/libvirt-behaviour.md §3): no learning, no unknown-unicast flooding, the guest MAC in the fdb. */

@@ -12,6 +12,12 @@ import { floorRecord, observedFloor, planFloor, planted, reserveFloors } from ".
 import { DEFAULT_TAP_TEMPLATE, guestDesired, guestOutputsFromObservation, intendedGuest, recordedGuest, type GuestResolved } from "./model";
 import { guestPreflight } from "./preflight";
 import { planGuestCreate, planGuestDelete, planGuestUpdate, planTapBandwidth } from "./plan";
+import { planFragment, observedFragment } from "../autostart-fragment";
+import { renderGuestFragment } from "../../plan/boot-script";
+import { guestFragmentPath } from "../../systemd/autostart-paths";
+import { floorPlug } from "../bandwidth/libvirt-tc";
+import { NO_TC } from "../../net/tc";
+import { DEFAULT_MTU } from "../network/model";
 import { GUEST_INTERFACE_SCHEMA_VERSION, type GuestInterfaceInputs, type GuestInterfaceOutputs } from "./schema";
 
 /** libvirt gives up after 10000 vnet names (docs/libvirt-behaviour.md §4.2). */
@@ -57,7 +63,8 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
     if (!n) {
       const o = previous!;
       const unplug = was ? planFloor({ ...floorInput, previous: { ...was, floor: 0, mac: o.mac, network: o.networkBandwidth }, guestMac: o.mac }).steps : [];
-      return [...unplug, ...(link ? [...planGuestDelete(name), ...planIfbCleanup(snapshot, name)] : [])];
+      const fragment = planFragment(guestFragmentPath(o.bridge, name), undefined, snapshot.autostart);
+      return [...fragment, ...unplug, ...(link ? [...planGuestDelete(name), ...planIfbCleanup(snapshot, name)] : [])];
     }
     refuseForeign(snapshot, "tap", name, host, link);
     const d = guestDesired(n, name);
@@ -72,7 +79,8 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
     });
     // A tap deleted by hand since the last refresh is made again.
     const tapSteps = link && previous ? planGuestUpdate(d, link, snapshot.fdb.get(name) ?? [], { guestMac: previous.mac }) : planGuestCreate(d, mtu);
-    return [...floor.steps, ...tapSteps, ...planTapBandwidth(name, n.bandwidth, extra.tap, d.alias)];
+    const fragment = planFragment(guestFragmentPath(n.bridge, name), bootFragment(n, name, mtu, floor.id, extra), snapshot.autostart, previous && guestFragmentPath(previous.bridge, name));
+    return [...floor.steps, ...tapSteps, ...planTapBandwidth(name, n.bandwidth, extra.tap, d.alias), ...fragment];
   },
 
   outputs({ snapshot, name, desired, previous, extra }) {
@@ -88,9 +96,26 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
       floorClassId: floor?.id,
       floorBridge: floor?.bridge,
     };
-    return stripUndefined(guestOutputsFromObservation(desired, name, link, snapshot.fdb.get(name) ?? [], tc));
+    const wanted = bootFragment(desired, name, snapshot.link(desired.bridge)?.mtu ?? DEFAULT_MTU, floor?.id, extra);
+    const autostart = observedFragment(desired.networkAutostart, guestFragmentPath(desired.bridge, name), wanted, snapshot.autostart);
+    return stripUndefined({ ...guestOutputsFromObservation(desired, name, link, snapshot.fdb.get(name) ?? [], tc), ...autostart });
   },
 };
+
+/**
+ * The guest at boot, when its network has autostart: its floor plugged with the class id it holds now (the network's
+ * script sets the class the floors share once every guest's has run), then its create plan and its own bandwidth on a
+ * tap that has none yet.
+ */
+function bootFragment(n: GuestResolved, name: string, mtu: number, floorId: number | undefined, extra: GuestExtra): string | undefined {
+  if (n.networkAutostart !== true) return undefined;
+  const d = guestDesired(n, name);
+  const rate = n.bandwidth?.inbound;
+  const floor = rate?.floor !== undefined && floorId !== undefined && n.networkBandwidth && extra.bridgeCaps ? floorPlug(n.bridge, n.networkBandwidth, d.guestMac, rate, floorId, extra.bridgeCaps) : [];
+  const freshTap = extra.tap && { ...extra.tap, own: NO_TC, ifb: extra.tap.ifbName ? NO_TC : undefined, ifbExists: false };
+  const ops = [...floor, ...planGuestCreate(d, mtu), ...planTapBandwidth(name, n.bandwidth, freshTap, d.alias)];
+  return renderGuestFragment(`guest interface ${name} on ${n.bridge}`, name, ops, floor.length > 0 ? rate!.floor : undefined);
+}
 
 /** The GuestInterface handlers the serialized shim delegates to. */
 export const guestInterfaceHandlers = lifecycle(guestInterfaceType);

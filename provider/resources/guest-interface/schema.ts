@@ -28,6 +28,8 @@ export const guestInterfaceArgsSchema = z
     adopt: unknownOr(z.boolean({ error: "must be true or false" })).optional(),
     /** The Network's bandwidth, which a floor needs (and must not overcommit). */
     networkBandwidth: unknownOr(bandwidthSchema).optional(),
+    /** The Network's autostart: the guest interface then keeps a fragment in the network's boot directory. */
+    networkAutostart: unknownOr(z.boolean({ error: "must be true or false" })).optional(),
   })
   .strict();
 

@@ -5,7 +5,8 @@ import type { FirewallObservation } from "../../host/snapshot";
 import type { AutostartObservation } from "../../systemd/observe-autostart";
 import { AUTOSTART_DIR, bootScriptPath, UNIT_PATH, unitName } from "../../systemd/autostart-paths";
 import { UNIT_TEXT } from "../../systemd/unit-file";
-import { renderNetworkBootScript } from "../../plan/boot-script";
+import { FLOOR_SUM_SENTINEL, renderNetworkBootScript } from "../../plan/boot-script";
+import { unguaranteedClass } from "../bandwidth/libvirt-tc";
 import type { Operation } from "../../net/operation";
 import type { TcCapabilities } from "../../net/tc";
 import { planFirewall, planForwarding, plannedRules, subnetCidrs } from "./firewall-plan";
@@ -20,7 +21,13 @@ export function networkBootScript(d: NetworkDesired, firewall: FirewallObservati
   const host = bootHost(firewall);
   const create = planNetworkCreate(d, host, caps).filter((o) => !o.op.startsWith("dnsmasq"));
   const converge = [...planFirewall(d.name, plannedRules(d, host.firewall), host.firewall, subnetCidrs(d.ips)), ...planForwarding(d, host.forwarding)];
-  return renderNetworkBootScript({ bridge: d.name, alias: d.alias, create, converge, dnsmasq: d.dnsmasq });
+  const inbound = d.bandwidth?.inbound;
+  // Guests' floors need the network's inbound average; their fragments mark them, and the script sets 1:2 after them.
+  const rebalance =
+    inbound?.average !== undefined
+      ? { limitKbps: inbound.peak ?? inbound.average, op: { op: "classChange", dev: d.name, cls: { ...unguaranteedClass(d.bandwidth!, 0), rateKbps: FLOOR_SUM_SENTINEL } } as const }
+      : undefined;
+  return renderNetworkBootScript({ bridge: d.name, alias: d.alias, create, converge, dnsmasq: d.dnsmasq, rebalance });
 }
 
 /** Why autostart cannot be had on the host, or undefined. */

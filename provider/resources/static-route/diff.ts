@@ -1,5 +1,6 @@
 // StaticRoute field policy: host, bridge and destination replace (old route first); gateway and metric change in place.
 import { isKnown } from "../../known";
+import { isUnknown } from "../../unknown";
 import { connectionHostChanged } from "../../connection/connection";
 import { diffByPolicy, type DiffResult, type FieldPolicy } from "../field-policy";
 import { desiredRoute, sameDestination } from "../route/model";
@@ -21,6 +22,8 @@ export const staticRoutePolicy: FieldPolicy<StaticRouteOutputs, StaticRouteInput
   ...DESTINATION.map((property) => ({ property, replaces: destinationChanged })),
   { property: "gateway" },
   { property: "metric" },
+  // Its fragment follows the network's autostart, in place; a fragment edited or removed by hand reads as false.
+  { property: "networkAutostart", changed: (o, n) => isUnknown(n.networkAutostart) || (n.networkAutostart ?? false) !== (o.networkAutostart ?? false) },
 ];
 
 export function diffStaticRoute(o: StaticRouteOutputs, n: StaticRouteInputs): DiffResult {

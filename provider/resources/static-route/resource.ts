@@ -11,6 +11,9 @@ import { desiredRoute, destinationText, isVirtnetRoute, routeOutputs, sameDestin
 import { allRouteSteps, planRoutes, routeCollisions } from "../route/plan";
 import { checkStaticRoute, routeAgainstNetworkFailures, staticRouteRuleFailures } from "./check";
 import { staticRoutePolicy } from "./diff";
+import { planFragment, observedFragment } from "../autostart-fragment";
+import { renderRouteFragment } from "../../plan/boot-script";
+import { routeFragmentPath } from "../../systemd/autostart-paths";
 import { STATIC_ROUTE_SCHEMA_VERSION, type StaticRouteInputs, type StaticRouteOutputs } from "./schema";
 
 type Route = Known<StaticRouteInputs>;
@@ -54,6 +57,18 @@ function preflight(n: Route, snapshot: HostSnapshot, host: Host, managed: Static
   if (problems.length > 0) throw new Error(`${label(n, host)}: ${[...new Set(problems)].join("; ")}`);
 }
 
+function fragmentPath(r: Route): string {
+  const d = desiredRoute(r);
+  return routeFragmentPath(r.bridge, d.address, d.prefix, d.metric);
+}
+
+/** The route at boot: the same add as its create, when its network has autostart. */
+function bootFragment(r: Route): string | undefined {
+  if (r.networkAutostart !== true) return undefined;
+  const d = desiredRoute(r);
+  return renderRouteFragment(`route to ${destinationText(d)} via ${d.gateway} on ${r.bridge}`, planRoutes({ bridge: r.bridge, desired: [d], managed: [], observed: [] }).additions);
+}
+
 const recorded = (r: Route): StaticRouteOutputs => stripUndefined({ ...r, schemaVersion: STATIC_ROUTE_SCHEMA_VERSION });
 
 export const staticRouteType: ResourceType<StaticRouteInputs, StaticRouteOutputs> = {
@@ -72,13 +87,17 @@ export const staticRouteType: ResourceType<StaticRouteInputs, StaticRouteOutputs
     const managed = previous ? [desiredRoute(previous)] : [];
     const bridge = desired?.bridge ?? previous!.bridge;
     const adopt = desired?.adopt === true;
-    return allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes, legacy: isLegacyState(previous), adopt }));
+    const steps = allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes, legacy: isLegacyState(previous), adopt }));
+    const r = desired ?? previous!;
+    // The fragment after the live change, in the same exec (docs/libvirt-behaviour.md §11.1).
+    return [...steps, ...planFragment(fragmentPath(r), desired && bootFragment(desired), snapshot.autostart, previous && fragmentPath(previous))];
   },
 
   outputs({ snapshot, desired, previous }) {
     // The route, or the bridge it went through, was removed: the resource is gone.
     const observed = observedRoute(snapshot, desired, isLegacyState(previous));
-    return observed ? recorded(routeOutputs(desired, observed)) : undefined;
+    if (!observed) return undefined;
+    return { ...recorded(routeOutputs(desired, observed)), ...observedFragment(desired.networkAutostart, fragmentPath(desired), bootFragment(desired), snapshot.autostart) };
   },
 };
 

@@ -15,6 +15,8 @@ export const staticRouteArgsSchema = z
     networkIps: unknownOr(z.array(ipSchema)).optional(),
     /** The Network's inline routes: a StaticRoute may not duplicate one (a route has one owner). Only checked. */
     networkRoutes: unknownOr(z.array(routeSchema)).optional(),
+    /** The Network's autostart: the route then keeps a fragment in the network's boot directory. */
+    networkAutostart: unknownOr(z.boolean({ error: "must be true or false" })).optional(),
     ...routeFields,
     /**
      * Take over an existing route of this identity (destination and metric, in the main table) that carries no
