@@ -139,6 +139,27 @@ describe("autostart with systemd as init", () => {
     }
   });
 
+  it("puts its rules back when nftables.service reloads or restarts, which flush the ruleset", async () => {
+    const count = () => sh("nft list table ip virtnet_network 2>/dev/null | grep -c " + BR + "; :").trim();
+    // The propagated reload is a job of its own, which `systemctl reload` need not wait for: bounded polling.
+    const rules = async () => {
+      for (let i = 0; i < 30 && count() !== live; i++) await new Promise((r) => setTimeout(r, 100));
+      const n = count();
+      if (n !== live) console.log(sh(`systemctl status virtnet-net@${BR}.service nftables.service --no-pager 2>&1; journalctl -n 40 --no-pager 2>&1; :`));
+      return n;
+    };
+    const live = count();
+    expect(Number(live)).toBeGreaterThan(0);
+    // The host's firewall service, as Debian ships it: its configuration starts with `flush ruleset`.
+    sh("systemctl start nftables.service");
+    sh("systemctl reload nftables.service");
+    expect(await rules()).toBe(live);
+    sh("systemctl restart nftables.service");
+    expect(await rules()).toBe(live);
+    sh("systemctl stop nftables.service; systemctl start virtnet-net@" + BR + ".service");
+    expect(await rules()).toBe(live);
+  });
+
   it("a unit disabled and a script edited by hand are drift; the next update restores both", async () => {
     sh(`systemctl disable --quiet virtnet-net@${BR}.service; echo '# edited' >> /etc/virtnet/${BR}.sh`);
     const net = made[0]!;

@@ -269,6 +269,7 @@ const TABLES: { heading: string; recorded: Recorded; rows: Record<string, Case[]
       "`libvirtName`": [{ what: "another name", mutate: set("libvirtName", "lab2") }],
       "`adopt`": [{ what: "true", mutate: set("adopt", true) }],
       "`ips[].dhcp`": [{ what: "a DHCP range", mutate: set("ips", [{ address: "192.168.100.1", prefix: 24, dhcp: { ranges: [{ start: "192.168.100.2", end: "192.168.100.254" }] } }]) }],
+      "`autostart`": [{ what: "true", mutate: set("autostart", true) }],
       "`domain` / `dns` / `dnsmasqOptions`": [
         { what: "a domain", mutate: set("domain", { name: "lab" }) },
         { what: "DNS on", mutate: set("dns", {}) },
@@ -297,6 +298,16 @@ const TABLES: { heading: string; recorded: Recorded; rows: Record<string, Case[]
         { what: "DNS off", mutate: set("dns", { enable: false }) },
       ],
       "`dnsmasqOptions`": [{ what: "an option line", mutate: set("dnsmasqOptions", ["no-negcache"]) }],
+    },
+  },
+  {
+    heading: "## Autostart",
+    recorded: LAB,
+    rows: {
+      "`autostart`": [
+        { what: "true", mutate: set("autostart", true) },
+        { what: "false written out", mutate: set("autostart", false), expect: "none", why: "`false` and absent are the same" },
+      ],
     },
   },
   {
