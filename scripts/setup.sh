@@ -25,7 +25,7 @@ if ! node_ok; then
   echo "setup.sh: virtnet needs Node.js 20.19 or newer (found: $(node --version 2>/dev/null || echo none); this Debian release offers ${candidate:-no nodejs package}); install it from nodejs.org or NodeSource, then run this again" >&2
   exit 1
 fi
-apt-get install -y -qq --no-install-recommends openssh-server openssh-client iproute2 procps sudo ca-certificates python3 libvirt-clients libxml2-utils libvirt-daemon iptables nftables dnsmasq-base busybox bind9-dnsutils git >/dev/null
+apt-get install -y -qq --no-install-recommends openssh-server openssh-client iproute2 procps sudo ca-certificates python3 libvirt-clients libxml2-utils libvirt-daemon iptables nftables dnsmasq-base busybox bind9-dnsutils systemd git >/dev/null
 # npm's warnings stay visible (an engine mismatch among them).
 npm ci --no-audit --no-fund --loglevel=warn
 echo "setup: done ($(node --version), $(ip -V))"
