@@ -5,7 +5,7 @@
 // operations act on this machine's filesystem (the sandbox shares it) and start real processes, so their state is
 // read from virtnet's dnsmasq directories and /proc, for bridges named rpdm* only.
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -108,7 +108,10 @@ interface KernelState {
   sysctl: string[];
   nft: string;
   tc: string;
+  /** The temp dir's files by path relative to it, in nested directories too. */
   files: Record<string, { content: string; mode: string }>;
+  /** The temp dir's directories by relative path with a trailing "/", and their modes: a pruning remove takes them away. */
+  dirs: Record<string, string>;
   dnsmasq: DnsmasqState;
 }
 
@@ -118,10 +121,21 @@ function state(): KernelState {
   const section = (n: string) => sections.get(n) ?? "";
   const byName = (items: unknown[]) => Object.fromEntries(items.map((i) => [(i as { ifname: string }).ifname, normalized(i)]));
   const files: KernelState["files"] = {};
-  for (const f of readdirSync(dir).sort()) {
-    const p = path.join(dir, f);
-    files[f] = { content: readFileSync(p, "utf8"), mode: (statSync(p).mode & 0o7777).toString(8) };
-  }
+  const dirs: KernelState["dirs"] = {};
+  const walk = (rel: string) => {
+    for (const f of readdirSync(path.join(dir, rel)).sort()) {
+      const r = rel ? `${rel}/${f}` : f;
+      const st = statSync(path.join(dir, r));
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isDirectory()) {
+        dirs[`${r}/`] = mode;
+        walk(r);
+      } else {
+        files[r] = { content: readFileSync(path.join(dir, r), "utf8"), mode };
+      }
+    }
+  };
+  walk("");
   return {
     links: byName(json(section("link"))),
     addresses: Object.fromEntries(json(section("addr")).map((l) => [(l as { ifname: string }).ifname, normalized((l as { addr_info: unknown }).addr_info)])),
@@ -132,6 +146,7 @@ function state(): KernelState {
     nft: section("nft"),
     tc: tcText(section("tc")),
     files,
+    dirs,
     dnsmasq: dnsmasqState(),
   };
 }
@@ -548,6 +563,27 @@ const rows: Row[] = [
       files: { "gone.conf": { content: "keep me\n", mode: 0o640 } },
       op: { op: "fileRemove", path: abs("gone.conf"), from: { content: "keep me\n", mode: 0o640 } }, devices: [],
       effect: (s) => expect(s.files["gone.conf"]).toBeUndefined() }) },
+  // Autostart's files: a network's or a fragment's removal takes the directories it emptied with it, up to and
+  // including /etc/virtnet (here the temp dir's "etc-virtnet"); the rollback's write makes them again.
+  { kind: "fileRemove", title: "removing the last fragment of a nested directory, pruning the emptied directories up to the prune one", make: () => ({
+      files: { "etc-virtnet/vnbr0.d/70-guest-vnet0.sh": { content: "#!/bin/sh\n# a fragment\n", mode: 0o644 } },
+      op: { op: "fileRemove", path: abs("etc-virtnet/vnbr0.d/70-guest-vnet0.sh"), from: { content: "#!/bin/sh\n# a fragment\n", mode: 0o644 }, prune: abs("etc-virtnet") }, devices: [],
+      effect: (s) => {
+        expect(s.files).toEqual({});
+        // The prune directory goes too; the temp dir above it stays.
+        expect(s.dirs).toEqual({});
+        expect(existsSync(dir)).toBe(true);
+      } }) },
+  { kind: "fileRemove", title: "removing a fragment whose prune directory still holds a network's script: only the emptied fragment directory goes", make: () => ({
+      files: {
+        "etc-virtnet/vnbr1.sh": { content: "#!/bin/sh\n# a network\n", mode: 0o644 },
+        "etc-virtnet/vnbr1.d/50-route-10.1.0.0_16-1.sh": { content: "#!/bin/sh\n# a route\n", mode: 0o644 },
+      },
+      op: { op: "fileRemove", path: abs("etc-virtnet/vnbr1.d/50-route-10.1.0.0_16-1.sh"), from: { content: "#!/bin/sh\n# a route\n", mode: 0o644 }, prune: abs("etc-virtnet") }, devices: [],
+      effect: (s) => {
+        expect(s.files).toEqual({ "etc-virtnet/vnbr1.sh": { content: "#!/bin/sh\n# a network\n", mode: "644" } });
+        expect(s.dirs).toEqual({ "etc-virtnet/": "755" });
+      } }) },
   // A network's dnsmasq: real processes. A start's undo must leave no process and no file; a restart's must leave the
   // old configuration running (in a new process: state() compares "running", not pids).
   { kind: "dnsmasqStart", title: "starting a network's dnsmasq on the bridge and address the same plan creates (from nothing)", make: () => {
@@ -652,7 +688,7 @@ function cleanUp(c: Pick<Case, "devices" | "files" | "dnsmasq">): void {
   // dnsmasq first: its process would outlive the bridge, and its files live outside the sandbox.
   removeDnsmasqOf(c.dnsmasq ?? []);
   for (const d of c.devices) spawnSync("ip", ["-n", sb.namespace, "link", "del", "dev", d]);
-  for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { force: true });
+  for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { recursive: true, force: true });
 }
 
 describe("rollback of each kind of operation", () => {
@@ -667,6 +703,9 @@ describe("rollback of each kind of operation", () => {
       expect(c.op.op).toBe(row.kind);
       if (c.setup) sh(c.setup);
       for (const [f, { content, mode }] of Object.entries(c.files ?? {})) {
+        // Directories as /etc's are (0755), which is also what fileWrite makes when it puts a file back.
+        mkdirSync(path.dirname(abs(f)), { recursive: true });
+        for (let d = path.dirname(abs(f)); d !== dir; d = path.dirname(d)) chmodSync(d, 0o755);
         writeFileSync(abs(f), content);
         chmodSync(abs(f), mode);
       }
