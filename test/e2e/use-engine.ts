@@ -11,10 +11,11 @@ export interface EngineFixture {
   engine: Engine;
 }
 
-export function useEngine(): EngineFixture {
+/** `createHost`: the sandbox to run against, for tests that need more of a host than the plain one (systemd as init). */
+export function useEngine(createHost: () => Promise<Sandbox> = createSandbox): EngineFixture {
   const t = {} as EngineFixture;
   beforeAll(async () => {
-    t.sb = await createSandbox();
+    t.sb = await createHost();
     t.engine = new Engine({ pkg: installedVirtnet(), packageName: "pulumi-virtnet" });
   });
   afterAll(async () => {
