@@ -1,6 +1,7 @@
 // Engine-faithful lifecycle of autostart on a host whose init is systemd (docs/libvirt-behaviour.md §11): the SDK
-// passes the Network's autostart output to the StaticRoute and GuestInterface attached through it, so that the
-// engine, not the user, keeps their boot fragments in step with the network's script and unit. Created with
+// passes the Network's autostart to the StaticRoute and GuestInterface attached through it (their hidden
+// networkAutostart), so that the engine, not the user, keeps their boot fragments in step with the network's script
+// and unit. Created with
 // autostart, nothing to do on a preview, turned off and on again in place, and destroyed without a file, unit link or
 // kernel object left behind.
 import { describe, expect, it } from "vitest";
@@ -79,7 +80,7 @@ describe("autostart through Pulumi's dynamic-provider plugin on a systemd host",
       GUEST_FRAGMENT,
       SCRIPT,
     ]);
-    // The SDK handed the attached resources the Network's output, which the provider observed as on.
+    // The attached resources were handed the Network's autostart, and each found its own fragment in place.
     expect(recorded()).toEqual({ auto: true, route: true, vm: true });
     expect(kernel()).toEqual({ bridge: true, route: true, tap: true });
   });
