@@ -103,7 +103,7 @@ export class GuestInterface extends pulumi.dynamic.Resource {
         // A floor needs the network's inbound QoS (and must not overcommit it).
         networkBandwidth: net ? net.bandwidth : undefined,
         // Its boot fragment follows the Network's autostart; attached by bridge name, it persists nothing.
-        networkAutostart: net ? net.autostart : undefined,
+        networkAutostart: net ? net.autostartArg : undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
       "virtnet",

@@ -269,5 +269,13 @@ export class Network extends pulumi.dynamic.Resource {
       "virtnet",
       "Network",
     );
+    this.autostartArg = pulumi.output(args.autostart ?? false);
   }
+
+  /**
+   * The `autostart` argument as given, for the resources attached through this object: unlike the `autostart`
+   * output, it is known in a preview even while the network itself changes, so their previews show no update that
+   * is not there.
+   */
+  readonly autostartArg: pulumi.Output<boolean>;
 }

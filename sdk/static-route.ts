@@ -52,7 +52,7 @@ export class StaticRoute extends pulumi.dynamic.Resource {
         // And its inline routes: one kernel route cannot belong to two resources.
         networkRoutes: net ? net.routes : undefined,
         // Its boot fragment follows the Network's autostart; attached by bridge name, it persists nothing.
-        networkAutostart: net ? net.autostart : undefined,
+        networkAutostart: net ? net.autostartArg : undefined,
       },
       { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
       "virtnet",
