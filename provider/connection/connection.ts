@@ -20,6 +20,16 @@ export const connectionSchema = z
     knownHosts: unknownOr(z.string().min(1)).optional(),
     insecureIgnoreHostKey: unknownOr(z.boolean()).default(false),
     sudo: unknownOr(z.boolean()).default(false),
+    /**
+     * Safe apply's window (docs/architecture.md §3.6): a change that may cut this connection is rolled back on the
+     * host unless a new connection confirms it within this many seconds; 0 turns it off. Absent: 60.
+     */
+    confirmTimeoutSeconds: unknownOr(
+      z
+        .number({ error: "must be a number of seconds" })
+        .int("must be a whole number of seconds")
+        .refine((v) => v === 0 || (v >= 15 && v <= 900), "must be 0 (safe apply off) or 15 to 900 seconds"),
+    ).optional(),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -61,7 +71,11 @@ export interface Connection {
   knownHosts?: string;
   insecureIgnoreHostKey: boolean;
   sudo: boolean;
+  confirmTimeoutSeconds?: number;
 }
+
+/** Safe apply's window when the connection does not say (docs/architecture.md §3.6). */
+export const DEFAULT_CONFIRM_TIMEOUT_SECONDS = 60;
 
 /** Every credential the connection carries, for redaction. */
 export function connectionSecrets(c: Partial<Connection> | undefined): string[] {

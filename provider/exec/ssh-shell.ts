@@ -19,14 +19,19 @@ export class SshShell implements RemoteShell {
   readonly label: string;
   private client?: Promise<Client>;
 
-  constructor(private readonly connection: Connection) {
+  constructor(
+    private readonly connection: Connection,
+    /** A confirmation's dial: fewer attempts and a shorter wait than the pooled connection's (safe apply). */
+    private readonly dialing: { attempts: number; readyTimeoutMs: number } = { attempts: DIAL_ATTEMPTS, readyTimeoutMs: READY_TIMEOUT_MS },
+  ) {
     this.label = hostLabel(connection);
   }
 
   async run(script: string): Promise<ExecResult> {
     const client = await this.connect();
     const started = Date.now();
-    const command = this.connection.sudo ? "sudo -n sh -s" : "sh -s";
+    // sudo's env_reset drops SSH_CONNECTION, which safe apply reads (the client's address): it is passed on as an argument.
+    const command = this.connection.sudo ? `sudo -n sh -c 'SSH_CONNECTION=$1; export SSH_CONNECTION; exec sh -s' virtnet "$SSH_CONNECTION"` : "sh -s";
     const result = await new Promise<ExecResult>((resolve, reject) => {
       client.exec(command, (err, stream) => {
         if (err) return reject(new Error(`cannot start a command on ${this.label}: ${err.message}`));
@@ -79,13 +84,13 @@ export class SshShell implements RemoteShell {
 
   private async dialWithRetries(): Promise<Client> {
     let last: Error = new Error("no attempt made");
-    for (let attempt = 1; attempt <= DIAL_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= this.dialing.attempts; attempt++) {
       try {
         return await this.dialOnce();
       } catch (e) {
         last = e as Error;
         if (e instanceof PermanentDialError) break;
-        if (attempt < DIAL_ATTEMPTS) await new Promise((r) => setTimeout(r, DIAL_BACKOFF_MS * 2 ** (attempt - 1)));
+        if (attempt < this.dialing.attempts) await new Promise((r) => setTimeout(r, DIAL_BACKOFF_MS * 2 ** (attempt - 1)));
       }
     }
     throw new Error(redact(`cannot connect to ${this.label} as ${this.connection.user}: ${last.message}`, connectionSecrets(this.connection)));
@@ -101,7 +106,7 @@ export class SshShell implements RemoteShell {
         host: c.host,
         port: c.port,
         username: c.user,
-        readyTimeout: READY_TIMEOUT_MS,
+        readyTimeout: this.dialing.readyTimeoutMs,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 4,
         hostVerifier: (key: Buffer) => {

@@ -10,6 +10,7 @@ import { forwardDropChains, hasTable, parseNftTable, type ForwardDropChain, type
 import type { NftFamily } from "../net/firewall-rule";
 import { parseDnsmasqSection, type ObservedDnsmasq } from "../dnsmasq/observe-dnsmasq";
 import { NO_AUTOSTART, parseAutostartSection, type AutostartObservation } from "../systemd/observe-autostart";
+import { parseSshAccess, type SshAccess } from "../iproute2/parse-ssh-access";
 
 /** virtnet's nftables tables as observed: `nft` false when the host has no nft; a family's table absent or flushed. */
 export interface FirewallObservation {
@@ -58,6 +59,8 @@ export class HostSnapshot {
     readonly dnsmasq: ReadonlyMap<string, ObservedDnsmasq> = new Map(),
     /** virtnet's autostart files and units. */
     readonly autostart: AutostartObservation = NO_AUTOSTART,
+    /** How this connection reaches the host; undefined when it is not SSH (a local shell). */
+    readonly access?: SshAccess,
   ) {
     this.links = new Map(links.map((l) => [l.name, l]));
   }
@@ -110,6 +113,7 @@ export class HostSnapshot {
       // Observations recorded before dnsmasq was observed have no such section: no dnsmasq of virtnet's.
       parseDnsmasqSection(sections.get("dnsmasq") ?? ""),
       parseAutostartSection(sections.get("autostart") ?? ""),
+      parseSshAccess(sections.get("ssh") ?? ""),
     );
   }
 }

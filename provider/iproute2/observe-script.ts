@@ -4,6 +4,7 @@ import { OWNER_ALIAS } from "../net/owner-alias";
 import { VIRTNET_TABLE } from "../nftables/virtnet-table";
 import { DNSMASQ_OBSERVE_SCRIPT } from "../dnsmasq/observe-dnsmasq";
 import { AUTOSTART_OBSERVE_SCRIPT } from "../systemd/observe-autostart";
+import { SSH_ACCESS_SCRIPT } from "./parse-ssh-access";
 
 export const SNAPSHOT_SECTION = "@@virtnet-snapshot";
 const SECTION = SNAPSHOT_SECTION;
@@ -38,6 +39,9 @@ export const SNAPSHOT_SCRIPT = [
   // virtnet's dnsmasq instances, their files, leases and reservations (docs/libvirt-behaviour.md §10.4).
   `printf '\\n%s\\n' '${SECTION} dnsmasq'`,
   DNSMASQ_OBSERVE_SCRIPT,
+  // How this connection reaches the host, for safe apply (docs/architecture.md §3.6).
+  `printf '\\n%s\\n' '${SECTION} ssh'`,
+  SSH_ACCESS_SCRIPT,
   // virtnet's autostart: the init system, the boot scripts and units, and which instances are enabled.
   `printf '\\n%s\\n' '${SECTION} autostart'`,
   AUTOSTART_OBSERVE_SCRIPT,

@@ -73,7 +73,8 @@ describe("SshShell", () => {
     const shell = new SshShell(connection({ sudo: true }));
     await shell.run("true\n");
     shell.close();
-    expect(seen.at(-1)?.command).toBe("sudo -n sh -s");
+    // SSH_CONNECTION, which sudo's env_reset drops, goes along as an argument (safe apply reads it).
+    expect(seen.at(-1)?.command).toBe(`sudo -n sh -c 'SSH_CONNECTION=$1; export SSH_CONNECTION; exec sh -s' virtnet "$SSH_CONNECTION"`);
   });
 
   it("explains a sudo that wants a password instead of hanging", async () => {

@@ -1,0 +1,109 @@
+// Safe apply's scripts (docs/architecture.md §3.6): a dead-man switch armed in the same exec as a risky change. The
+// host keeps the change's undo and a timer that runs it unless a new connection confirms the change in time;
+// confirmation and rollback each start with a rename of one file, so exactly one of them can win.
+import { quoteArg, quoteArgv } from "../exec/quote";
+import { PREPARE } from "../exec/detached-script";
+import { renderOperation } from "../iproute2/render-operation";
+import type { Operation } from "../net/operation";
+import { renderApplyScript } from "./apply-script";
+import { rollbackInverses } from "./inverse";
+
+export const TX_BUSY_MARKER = "@@virtnet-tx-busy";
+export const TX_MARKER = "@@virtnet-tx";
+
+export interface Transaction {
+  /** 16 hex digits. */
+  id: string;
+  timeoutSeconds: number;
+}
+
+/** The transaction's directory on the host, under virtnet's run directory (tmpfs: a reboot clears it). */
+const TX_DIR = (id: string) => `"$vd/tx/${id}"`;
+export const txUnit = (id: string) => `virtnet-rollback-${id}`;
+
+/**
+ * The change's undo, step by step and best effort: a rollback that stopped at its first failure would leave the
+ * host half-way, and one that undid itself would restore the change that cut the connection.
+ */
+export function renderRollback(ops: readonly Operation[]): string {
+  const undo = [...rollbackInverses(ops)].reverse().flat();
+  const lines = undo.map((o) => {
+    const { argv, requiresPath } = renderOperation(o);
+    const command = `${quoteArgv(argv)} || { echo ${quoteArg(`failed: ${argv.slice(0, 4).join(" ")}`)} >&2; status=1; }`;
+    return requiresPath ? `if [ -e ${quoteArg(requiresPath)} ]; then ${command}; fi` : command;
+  });
+  return ["status=0", ...lines, "exit $status", ""].join("\n");
+}
+
+/** The apply of a risky plan: refuse if another transaction is pending, arm the switch, apply, disarm on failure. */
+export function renderArmedApply(ops: readonly Operation[], tx: Transaction): string {
+  const dir = TX_DIR(tx.id);
+  const guard = [
+    'cd "${0%/*}" || exit 0',
+    "mv pending running 2>/dev/null || exit 0",
+    'sh rollback.sh >rollback.log 2>&1; echo "rolled-back $?" >result',
+    // The rollback in the host's log: the journal of the transient unit, and syslog where there is one.
+    "cat rollback.log",
+    `command -v logger >/dev/null 2>&1 && logger -t virtnet "safe apply ${tx.id}: the change was not confirmed within ${tx.timeoutSeconds} s and was rolled back ($(cat result))"`,
+    ":",
+  ].join("\n");
+  return [
+    `${PREPARE} || exit 97`,
+    `for p in "$vd"/tx/*/pending "$vd"/tx/*/running; do [ -e "$p" ] || continue; t=\${p%/*}; printf '%s %s\\n' ${TX_BUSY_MARKER} "\${t##*/}"; exit 1; done`,
+    `mkdir -p ${dir} || exit 1`,
+    `cat > ${dir}/rollback.sh <<'VIRTNET_ROLLBACK_${tx.id}'`,
+    renderRollback(ops).trimEnd(),
+    `VIRTNET_ROLLBACK_${tx.id}`,
+    `cat > ${dir}/guard.sh <<'VIRTNET_GUARD_${tx.id}'`,
+    guard,
+    `VIRTNET_GUARD_${tx.id}`,
+    `: > ${dir}/pending`,
+    // PID 1 owns a systemd timer, which outlives this session; without systemd, a sleeper in a session of its own.
+    `if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then`,
+    `  systemd-run --quiet --unit=${txUnit(tx.id)} --on-active=${tx.timeoutSeconds}s --timer-property=AccuracySec=1s /bin/sh ${dir}/guard.sh || { rm -rf ${dir}; exit 1; }`,
+    "else",
+    `  setsid sh -c 'sleep "$1"; exec sh "$2"' virtnet-guard ${tx.timeoutSeconds} ${dir}/guard.sh </dev/null >/dev/null 2>&1 &`,
+    `  echo $! > ${dir}/guard.pid`,
+    "fi",
+    `(\n${renderApplyScript(ops).trimEnd()}\n)`,
+    "rc=$?",
+    // A failed apply has undone itself: nothing is left to guard.
+    `if [ $rc -ne 0 ] && mv ${dir}/pending ${dir}/cancelled 2>/dev/null; then ${disarm(tx.id)}; rm -rf ${dir}; fi`,
+    "exit $rc",
+    "",
+  ].join("\n");
+}
+
+function disarm(id: string): string {
+  // The sleeper leads a session (and group) of its own: its sleep goes with it.
+  return `systemctl stop ${txUnit(id)}.timer 2>/dev/null; [ -f ${TX_DIR(id)}/guard.pid ] && { g=$(cat ${TX_DIR(id)}/guard.pid); kill -- "-$g" 2>/dev/null || kill "$g" 2>/dev/null; }; :`;
+}
+
+/**
+ * Run over a new connection: confirm (the change stays, the timer goes), or report the rollback that won. Run again
+ * after a rollback, it reports it; either way the transaction's directory is removed once reported.
+ */
+export function renderConfirm(id: string): string {
+  const dir = TX_DIR(id);
+  return [
+    `${PREPARE} 2>/dev/null`,
+    `if [ ! -d ${dir} ]; then echo '${TX_MARKER} gone'; exit 0; fi`,
+    `if mv ${dir}/pending ${dir}/confirmed 2>/dev/null; then ${disarm(id)}; rm -rf ${dir}; echo '${TX_MARKER} confirmed'; exit 0; fi`,
+    // The guard won: wait (bounded) for its rollback to finish, then report it.
+    `i=0; while [ ! -f ${dir}/result ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done`,
+    `printf '%s rolled-back %s\\n' '${TX_MARKER}' "$(cut -d' ' -f2 ${dir}/result 2>/dev/null || echo unknown)"`,
+    `tail -n 20 ${dir}/rollback.log 2>/dev/null`,
+    `rm -rf ${dir}`,
+    "",
+  ].join("\n");
+}
+
+export type ConfirmOutcome = { kind: "confirmed" } | { kind: "gone" } | { kind: "rolledBack"; exit: string; log: string };
+
+export function parseConfirm(stdout: string): ConfirmOutcome | undefined {
+  const m = new RegExp(`^${TX_MARKER} (confirmed|gone|rolled-back)(?: (\\S+))?$`, "m").exec(stdout);
+  if (!m) return undefined;
+  if (m[1] === "confirmed") return { kind: "confirmed" };
+  if (m[1] === "gone") return { kind: "gone" };
+  return { kind: "rolledBack", exit: m[2] ?? "unknown", log: stdout.slice(m.index + m[0].length).trim() };
+}
