@@ -90,7 +90,8 @@ export type Operation =
   // A network's autostart unit instance (docs/libvirt-behaviour.md §11): enabled and started, or stopped and disabled.
   | { op: "unitEnable"; unit: string; on: boolean; from?: boolean }
   // Files (autostart units, dnsmasq configuration): `from` is the previous content, null when there was none.
-  | { op: "fileWrite"; path: string; content: string; mode: number; from?: string | null; fromMode?: number }
+  // `prune` (with `from: null`): the undo removes the directories the write may have made, up to and including it.
+  | { op: "fileWrite"; path: string; content: string; mode: number; from?: string | null; fromMode?: number; prune?: string }
   // `prune`: the removal also removes the file's now empty directories up to and including this one.
   | { op: "fileRemove"; path: string; from?: { content: string; mode: number }; prune?: string };
 

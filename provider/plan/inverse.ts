@@ -83,10 +83,10 @@ export function inverseOf(o: Operation): Operation[] {
     case "fileWrite":
       if (o.from === undefined) return [];
       return o.from === null
-        ? [{ op: "fileRemove", path: o.path, from: { content: o.content, mode: o.mode } }]
+        ? [{ op: "fileRemove", path: o.path, from: { content: o.content, mode: o.mode }, ...(o.prune !== undefined ? { prune: o.prune } : {}) }]
         : [{ op: "fileWrite", path: o.path, content: o.from, mode: o.fromMode ?? o.mode, from: o.content, fromMode: o.mode }];
     case "fileRemove":
-      return o.from === undefined ? [] : [{ op: "fileWrite", path: o.path, content: o.from.content, mode: o.from.mode, from: null }];
+      return o.from === undefined ? [] : [{ op: "fileWrite", path: o.path, content: o.from.content, mode: o.from.mode, from: null, ...(o.prune !== undefined ? { prune: o.prune } : {}) }];
     case "dnsmasqStart":
       if (o.from === undefined) return [];
       return o.from === null ? [{ op: "dnsmasqStop", bridge: o.bridge, from: o.files }] : [{ op: "dnsmasqStart", bridge: o.bridge, files: o.from, from: o.files }];

@@ -21,7 +21,7 @@ export function planFragment(path: string, wanted: string | undefined, observed:
     return ops;
   }
   const present = observed.files.get(path);
-  if (present !== wanted) ops.push({ op: "fileWrite", path, content: wanted, mode: 0o644, from: present ?? null });
+  if (present !== wanted) ops.push({ op: "fileWrite", path, content: wanted, mode: 0o644, from: present ?? null, prune: AUTOSTART_DIR });
   return ops;
 }
 

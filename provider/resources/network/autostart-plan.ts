@@ -48,7 +48,7 @@ export function planAutostart(bridge: string, wanted: string | undefined, observ
   if (wanted !== undefined) {
     const unit = observed.files.get(UNIT_PATH);
     if (unit !== UNIT_TEXT) ops.push({ op: "fileWrite", path: UNIT_PATH, content: UNIT_TEXT, mode: 0o644, from: unit ?? null });
-    if (present !== wanted) ops.push({ op: "fileWrite", path: script, content: wanted, mode: 0o644, from: present ?? null });
+    if (present !== wanted) ops.push({ op: "fileWrite", path: script, content: wanted, mode: 0o644, from: present ?? null, prune: AUTOSTART_DIR });
     if (!enabled || unit !== UNIT_TEXT) ops.push({ op: "unitEnable", unit: unitName(bridge), on: true, from: enabled });
     return ops;
   }

@@ -118,7 +118,7 @@ describe("planAutostart", () => {
   it("on a host with nothing: writes the unit, then the script, then enables the instance", () => {
     expect(planAutostart(BR, WANTED, host())).toEqual([
       { op: "fileWrite", path: UNIT_PATH, content: UNIT_TEXT, mode: 0o644, from: null },
-      { op: "fileWrite", path: SCRIPT, content: WANTED, mode: 0o644, from: null },
+      { op: "fileWrite", path: SCRIPT, content: WANTED, mode: 0o644, from: null, prune: "/etc/virtnet" },
       { op: "unitEnable", unit: unitName(BR), on: true, from: false },
     ]);
   });
@@ -129,7 +129,7 @@ describe("planAutostart", () => {
 
   it("rewrites only a script that differs, its old content as `from`", () => {
     expect(planAutostart(BR, WANTED, host({ [UNIT_PATH]: UNIT_TEXT, [SCRIPT]: `${WANTED}# edited\n` }, { [BR]: "enabled" }))).toEqual([
-      { op: "fileWrite", path: SCRIPT, content: WANTED, mode: 0o644, from: `${WANTED}# edited\n` },
+      { op: "fileWrite", path: SCRIPT, content: WANTED, mode: 0o644, from: `${WANTED}# edited\n`, prune: "/etc/virtnet" },
     ]);
   });
 
@@ -253,8 +253,8 @@ describe("planFragment and observedFragment", () => {
   });
 
   it("writes a missing fragment, rewrites a differing one, and leaves a matching one", () => {
-    expect(planFragment(path, FRAGMENT, host())).toEqual([{ op: "fileWrite", path, content: FRAGMENT, mode: 0o644, from: null }]);
-    expect(planFragment(path, FRAGMENT, host({ [path]: "old\n" }))).toEqual([{ op: "fileWrite", path, content: FRAGMENT, mode: 0o644, from: "old\n" }]);
+    expect(planFragment(path, FRAGMENT, host())).toEqual([{ op: "fileWrite", path, content: FRAGMENT, mode: 0o644, from: null, prune: "/etc/virtnet" }]);
+    expect(planFragment(path, FRAGMENT, host({ [path]: "old\n" }))).toEqual([{ op: "fileWrite", path, content: FRAGMENT, mode: 0o644, from: "old\n", prune: "/etc/virtnet" }]);
     expect(planFragment(path, FRAGMENT, host({ [path]: FRAGMENT }))).toEqual([]);
   });
 
@@ -266,7 +266,7 @@ describe("planFragment and observedFragment", () => {
   it("a moved fragment (a route's new metric): the old one removed first, then the new one written", () => {
     expect(planFragment(moved, FRAGMENT, host({ [path]: FRAGMENT }), path)).toEqual([
       { op: "fileRemove", path, from: { content: FRAGMENT, mode: 0o644 }, prune: AUTOSTART_DIR },
-      { op: "fileWrite", path: moved, content: FRAGMENT, mode: 0o644, from: null },
+      { op: "fileWrite", path: moved, content: FRAGMENT, mode: 0o644, from: null, prune: "/etc/virtnet" },
     ]);
     // Moved and no longer wanted: both go; the new path was never written, so only the old one is removed.
     expect(planFragment(moved, undefined, host({ [path]: FRAGMENT }), path)).toEqual([{ op: "fileRemove", path, from: { content: FRAGMENT, mode: 0o644 }, prune: AUTOSTART_DIR }]);
@@ -304,7 +304,7 @@ describe("inverseOf unitEnable", () => {
 
   it("a pruning remove is undone by a write of the same content and mode (the write makes the directories again)", () => {
     expect(inverseOf({ op: "fileRemove", path: SCRIPT, from: { content: WANTED, mode: 0o644 }, prune: AUTOSTART_DIR })).toEqual([
-      { op: "fileWrite", path: SCRIPT, content: WANTED, mode: 0o644, from: null },
+      { op: "fileWrite", path: SCRIPT, content: WANTED, mode: 0o644, from: null, prune: "/etc/virtnet" },
     ]);
   });
 });
