@@ -21,7 +21,7 @@ export const connectionSchema = z
     insecureIgnoreHostKey: unknownOr(z.boolean()).default(false),
     sudo: unknownOr(z.boolean()).default(false),
     /**
-     * Safe apply's window (docs/architecture.md §3.6): a change that may cut this connection is rolled back on the
+     * Safe apply's window (docs/architecture.md §3.9): a change that may cut this connection is rolled back on the
      * host unless a new connection confirms it within this many seconds; 0 turns it off. Absent: 60.
      */
     confirmTimeoutSeconds: unknownOr(
@@ -74,7 +74,7 @@ export interface Connection {
   confirmTimeoutSeconds?: number;
 }
 
-/** Safe apply's window when the connection does not say (docs/architecture.md §3.6). */
+/** Safe apply's window when the connection does not say (docs/architecture.md §3.9). */
 export const DEFAULT_CONFIRM_TIMEOUT_SECONDS = 60;
 
 /** Every credential the connection carries, for redaction. */

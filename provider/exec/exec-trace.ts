@@ -8,7 +8,7 @@ export type TraceEvent =
   | { event: "exec"; host: string; ms: number }
   /** The kernel commands of one apply (argv only: no credentials ever reach a command line), for the benchmark. */
   | { event: "apply"; host: string; commands: string[] }
-  // A risky plan armed safe apply's dead-man switch (docs/architecture.md §3.6).
+  // A risky plan armed safe apply's dead-man switch (docs/architecture.md §3.9).
   | { event: "safe-apply"; host: string; tx: string; risk: string };
 
 /** Whether tracing is on: events that cost something to describe are only built then. */

@@ -13,7 +13,7 @@ import { riskOf } from "../plan/risk";
 import { parseConfirm, renderArmedApply, renderConfirm, TX_BUSY_MARKER, type ConfirmOutcome } from "../plan/safe-apply";
 import type { SshAccess } from "../iproute2/parse-ssh-access";
 
-/** How safe apply reaches the host again: a new connection each time (docs/architecture.md §3.6). */
+/** How safe apply reaches the host again: a new connection each time (docs/architecture.md §3.9). */
 export interface SafeApplyOptions {
   /** 0: off. */
   confirmTimeoutSeconds: number;
@@ -120,7 +120,7 @@ export class Host {
   }
 
   /**
-   * Safe apply (docs/architecture.md §3.6): arm, apply, then confirm over a new connection before the window closes.
+   * Safe apply (docs/architecture.md §3.9): arm, apply, then confirm over a new connection before the window closes.
    * When no new connection gets through, the host's timer rolls the change back; virtnet waits for it, reads its
    * result over a new connection and fails, naming the change, so that the state keeps what was there before.
    */

@@ -39,7 +39,7 @@ export const SNAPSHOT_SCRIPT = [
   // virtnet's dnsmasq instances, their files, leases and reservations (docs/libvirt-behaviour.md §10.4).
   `printf '\\n%s\\n' '${SECTION} dnsmasq'`,
   DNSMASQ_OBSERVE_SCRIPT,
-  // How this connection reaches the host, for safe apply (docs/architecture.md §3.6).
+  // How this connection reaches the host, for safe apply (docs/architecture.md §3.9).
   `printf '\\n%s\\n' '${SECTION} ssh'`,
   SSH_ACCESS_SCRIPT,
   // virtnet's autostart: the init system, the boot scripts and units, and which instances are enabled.

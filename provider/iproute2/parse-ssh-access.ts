@@ -1,4 +1,4 @@
-// How the deployment reaches the host, as the host sees it (docs/architecture.md §3.6): the SSH client's and the
+// How the deployment reaches the host, as the host sees it (docs/architecture.md §3.9): the SSH client's and the
 // server's addresses from $SSH_CONNECTION, and the kernel's route back to the client (`ip -j route get`). Safe apply
 // classifies a plan as risky by them.
 import { normalizeAddress, addressFamily } from "../net/ip-address";

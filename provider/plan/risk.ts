@@ -1,4 +1,4 @@
-// Which plans can cut the connection virtnet applies them over (docs/architecture.md §3.6): the route back to the SSH
+// Which plans can cut the connection virtnet applies them over (docs/architecture.md §3.9): the route back to the SSH
 // client, the device those replies leave by, the address the client connects to, and the firewall of a network whose
 // subnet holds that address (its masquerade would rewrite the replies). Pure; everything else applies directly.
 import { addressFamily, sameNetwork } from "../net/ip-address";

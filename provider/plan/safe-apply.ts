@@ -1,4 +1,4 @@
-// Safe apply's scripts (docs/architecture.md §3.6): a dead-man switch armed in the same exec as a risky change. The
+// Safe apply's scripts (docs/architecture.md §3.9): a dead-man switch armed in the same exec as a risky change. The
 // host keeps the change's undo and a timer that runs it unless a new connection confirms the change in time;
 // confirmation and rollback each start with a rename of one file, so exactly one of them can win.
 import { quoteArg, quoteArgv } from "../exec/quote";

@@ -1,4 +1,4 @@
-// Safe apply against real SSH sessions (docs/architecture.md §3.6): a StaticRoute that sends the host's replies to the
+// Safe apply against real SSH sessions (docs/architecture.md §3.9): a StaticRoute that sends the host's replies to the
 // deployment's own address into a virtnet bridge cuts the connection; the host rolls it back by itself, `create`
 // fails within the window plus 10 s naming the change, the host answers SSH again and the route is gone; ten times
 // at once on systemd sandbox hosts (systemd-run timers) and once on a plain one (a detached sleeper). A risky change

@@ -244,6 +244,7 @@ const TABLES: { heading: string; recorded: Recorded; rows: Record<string, Case[]
       ],
       "`connection.insecureIgnoreHostKey`": [{ what: "true, without a host key", mutate: all(set("connection.hostKey", undefined), set("connection.insecureIgnoreHostKey", true)) }],
       "`connection.sudo`": [{ what: "true", mutate: set("connection.sudo", true) }],
+      "`connection.confirmTimeoutSeconds`": [{ what: "30 s", mutate: set("connection.confirmTimeoutSeconds", 30) }],
       "`bridge.name`": [
         { what: "another name", mutate: set("bridge.name", "virbr11") },
         { what: "a template the recorded name does not match", mutate: set("bridge.name", "lab%d") },
