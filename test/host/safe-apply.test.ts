@@ -36,7 +36,8 @@ async function rig(systemd: boolean) {
   const sb = systemd ? await createSystemdSandbox() : await createSandbox();
   sandboxes.push(sb);
   const connection = sandboxConnection(sb, { confirmTimeoutSeconds: T });
-  await network.create(await checked(network, { connection, bridge: { name: "vnsa0", stp: false }, ips: [{ address: "10.77.0.1", prefix: 24 }] }));
+  const netArgs = { connection, bridge: { name: "vnsa0", stp: false }, ips: [{ address: "10.77.0.1", prefix: 24 }] };
+  const net = await network.create(await checked(network, netArgs));
   /** The route to `address`/`prefix` via 10.77.0.2, a gateway on the bridge that nothing answers for. */
   const route = (address: string, prefix: number) => ({ connection, bridge: "vnsa0", address, prefix, gateway: "10.77.0.2" });
   const routes = () => sb.execInNamespace(["ip", "route", "show", "dev", "vnsa0", "proto", "241"]);
@@ -50,7 +51,7 @@ async function rig(systemd: boolean) {
     }
   };
   const leftovers = () => sb.execInNamespace(["sh", "-c", "ls /run/virtnet/tx 2>/dev/null; systemctl list-units --all --no-legend 'virtnet-rollback-*' 2>/dev/null; pgrep -f 'virtnet[-]guard'; :"]).trim();
-  return { sb, connection, route, routes, reachable, leftovers };
+  return { sb, connection, net, netArgs, route, routes, reachable, leftovers };
 }
 
 /** Creates the route that cuts SSH; returns the error and how long it took. */
@@ -84,17 +85,22 @@ describe("safe apply", () => {
     expect((await staticRoute.check({}, rigs[0]!.route(rigs[0]!.sb.rootAddress, 32))).failures).toEqual([]);
   }, 180_000);
 
-  it("rolls back the same on a host without systemd (a detached sleeper), and an update that cuts keeps the state it had", async () => {
+  it("rolls back the same on a host without systemd (a detached sleeper), and a network update that moves the management address's route keeps the state it had", async () => {
     const r = await rig(false);
     const cut = await cuttingCreate(r);
     expect(cut.message).toMatch(/cut SSH access .*the host rolled the change back after 15 s \(rollback exit 0\)\. Nothing was changed\./);
     expect(cut.seconds).toBeLessThanOrEqual(T + 10);
     expect(await r.reachable()).toBe(true);
     expect(r.routes()).toBe("");
-    // An update into the cutting route: the engine keeps the previous outputs, so the next preview shows the change again.
-    const created = await staticRoute.create(await checked(staticRoute, r.route("10.99.0.0", 24)));
-    const news = await checked(staticRoute, { ...r.route("10.99.0.0", 24), gateway: "10.77.0.3" });
-    expect((await staticRoute.diff(created.id, created.outs, news)).changes).toBe(true);
+    // The management address's route moved by an update of the network (an inline route): it fails the same way, and
+    // as the engine keeps the previous outputs, the next preview shows the same change again.
+    const news = await checked(network, { ...r.netArgs, routes: [{ address: r.sb.rootAddress, prefix: 32, gateway: "10.77.0.2" }] });
+    const started = performance.now();
+    await expect(network.update(r.net.id, r.net.outs, news)).rejects.toThrow(/^updating bridge vnsa0 on .* cut SSH access \(the change: the route to .*\/32, which covers the SSH client .*\): .* the host rolled the change back after 15 s \(rollback exit 0\)\. Nothing was changed\.$/);
+    expect((performance.now() - started) / 1000).toBeLessThanOrEqual(T + 10);
+    expect(await r.reachable()).toBe(true);
+    expect(r.routes()).toBe("");
+    expect((await network.diff(r.net.id, r.net.outs, news)).changes).toBe(true);
     expect(r.leftovers()).toBe("");
   }, 120_000);
 
