@@ -2,7 +2,7 @@
 // for its address with busybox's udhcpc (a real DHCP client, bounded by timeouts) and queries DNS with dig.
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import type { RigHost } from "./forward-rig";
+import { attachNamespace, type RigHost } from "./forward-rig";
 
 const REPORT = path.join(__dirname, "udhcpc-report.sh");
 
@@ -28,23 +28,9 @@ export interface DhcpOffer {
   domain: string;
 }
 
-/** A guest namespace named after the host's, so that destroying the sandbox removes it too. */
+/** A guest without an address, with the MAC its DHCP server knows it by. */
 export function addDhcpGuest(sb: RigHost, id: string, bridge: string, mac: string): DhcpGuest {
-  const ns = `${sb.namespace}-${id}`;
-  const [hostEnd, dev] = [`${id}h`, `${id}g`];
-  const must = (argv: string[]) => {
-    const r = run(argv);
-    if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
-  };
-  must(["ip", "netns", "add", ns]);
-  sb.execInNamespace(["ip", "link", "add", hostEnd, "type", "veth", "peer", "name", dev]);
-  sb.execInNamespace(["ip", "link", "set", dev, "netns", ns]);
-  sb.execInNamespace(["ip", "link", "set", hostEnd, "master", bridge]);
-  sb.execInNamespace(["ip", "link", "set", hostEnd, "up"]);
-  must(["ip", "-n", ns, "link", "set", dev, "address", mac]);
-  must(["ip", "-n", ns, "link", "set", dev, "up"]);
-  must(["ip", "-n", ns, "link", "set", "lo", "up"]);
-  return { ns, dev, mac };
+  return { ...attachNamespace(sb, id, bridge, mac), mac };
 }
 
 /**

@@ -23,18 +23,28 @@ export interface Endpoint {
   address: string;
 }
 
-/** A guest: a namespace whose veth's other end is a port of `bridge` on the sandbox host, default route via `gateway`. */
-export function addGuest(sb: RigHost, id: string, bridge: string, cidr: string, gateway: string): Endpoint {
+/**
+ * A guest's namespace, named after the host's so that destroying the sandbox removes it too, on a veth whose other end
+ * is a port of `bridge`; its end is `dev`, up, with the MAC given if any.
+ */
+export function attachNamespace(sb: RigHost, id: string, bridge: string, mac?: string): { ns: string; dev: string } {
   const ns = `${sb.namespace}-${id}`;
-  const [hostEnd, guestEnd] = [`${id}h`, `${id}g`];
+  const [hostEnd, dev] = [`${id}h`, `${id}g`];
   sh(["ip", "netns", "add", ns]);
-  sb.execInNamespace(["ip", "link", "add", hostEnd, "type", "veth", "peer", "name", guestEnd]);
-  sb.execInNamespace(["ip", "link", "set", guestEnd, "netns", ns]);
+  sb.execInNamespace(["ip", "link", "add", hostEnd, "type", "veth", "peer", "name", dev]);
+  sb.execInNamespace(["ip", "link", "set", dev, "netns", ns]);
   sb.execInNamespace(["ip", "link", "set", hostEnd, "master", bridge]);
   sb.execInNamespace(["ip", "link", "set", hostEnd, "up"]);
-  sh(["ip", "-n", ns, "addr", "add", cidr, "dev", guestEnd]);
-  sh(["ip", "-n", ns, "link", "set", guestEnd, "up"]);
+  if (mac) sh(["ip", "-n", ns, "link", "set", dev, "address", mac]);
+  sh(["ip", "-n", ns, "link", "set", dev, "up"]);
   sh(["ip", "-n", ns, "link", "set", "lo", "up"]);
+  return { ns, dev };
+}
+
+/** A guest: a namespace whose veth's other end is a port of `bridge` on the sandbox host, default route via `gateway`. */
+export function addGuest(sb: RigHost, id: string, bridge: string, cidr: string, gateway: string): Endpoint {
+  const { ns, dev: guestEnd } = attachNamespace(sb, id, bridge);
+  sh(["ip", "-n", ns, "addr", "add", cidr, "dev", guestEnd]);
   sh(["ip", "-n", ns, "route", "add", "default", "via", gateway]);
   return { ns, address: cidr.split("/")[0] };
 }
