@@ -17,6 +17,9 @@ export function riskOf(ops: readonly Operation[], access: SshAccess | undefined)
       case "routeDel":
       case "routeReplace":
         if (within(client, o.address, o.prefix)) return `the route to ${o.address}/${o.prefix}, which covers the SSH client ${client}`;
+        if (access.gateway !== undefined && within(access.gateway, o.address, o.prefix) && o.prefix > 0) {
+          return `the route to ${o.address}/${o.prefix}, which covers ${access.gateway}, the gateway SSH replies to ${client} go through`;
+        }
         break;
       case "addrDel":
         if (o.address === server) return `the removal of ${server}, the address SSH connects to`;

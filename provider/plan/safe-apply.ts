@@ -29,7 +29,8 @@ export function renderRollback(ops: readonly Operation[]): string {
   const undo = [...rollbackInverses(ops)].reverse().flat();
   const lines = undo.map((o) => {
     const { argv, requiresPath } = renderOperation(o);
-    const command = `${quoteArgv(argv)} || { echo ${quoteArg(`failed: ${argv.slice(0, 4).join(" ")}`)} >&2; status=1; }`;
+    const shown = quoteArgv(argv);
+    const command = `${shown} || { echo ${quoteArg(`failed: ${shown.length > 160 ? `${shown.slice(0, 157)}...` : shown}`)} >&2; status=1; }`;
     return requiresPath ? `if [ -e ${quoteArg(requiresPath)} ]; then ${command}; fi` : command;
   });
   return ["status=0", ...lines, "exit $status", ""].join("\n");
@@ -41,7 +42,11 @@ export function renderArmedApply(ops: readonly Operation[], tx: Transaction): st
   const guard = [
     'cd "${0%/*}" || exit 0',
     "mv pending running 2>/dev/null || exit 0",
+    // Under the host-wide lock, as every apply: no other apply runs beside the rollback.
+    "exec 9>../../lock && flock 9",
     'sh rollback.sh >rollback.log 2>&1; echo "rolled-back $?" >result',
+    // Done: no longer a pending transaction, but kept (result and log) for the provider, or an administrator, to read.
+    "mv running rolled-back",
     // The rollback in the host's log: the journal of the transient unit, and syslog where there is one.
     "cat rollback.log",
     `command -v logger >/dev/null 2>&1 && logger -t virtnet "safe apply ${tx.id}: the change was not confirmed within ${tx.timeoutSeconds} s and was rolled back ($(cat result))"`,
@@ -49,6 +54,8 @@ export function renderArmedApply(ops: readonly Operation[], tx: Transaction): st
   ].join("\n");
   return [
     `${PREPARE} || exit 97`,
+    // Rolled-back transactions no one came back to read are kept for a while, then go.
+    `find "$vd/tx" -mindepth 1 -maxdepth 1 -type d -mmin +60 -exec sh -c '[ -e "$1/pending" ] || [ -e "$1/running" ] || rm -rf "$1"' virtnet-gc {} \; 2>/dev/null`,
     `for p in "$vd"/tx/*/pending "$vd"/tx/*/running; do [ -e "$p" ] || continue; t=\${p%/*}; printf '%s %s\\n' ${TX_BUSY_MARKER} "\${t##*/}"; exit 1; done`,
     `mkdir -p ${dir} || exit 1`,
     `cat > ${dir}/rollback.sh <<'VIRTNET_ROLLBACK_${tx.id}'`,
@@ -62,7 +69,8 @@ export function renderArmedApply(ops: readonly Operation[], tx: Transaction): st
     `if [ -d /run/systemd/system ] && command -v systemd-run >/dev/null 2>&1; then`,
     `  systemd-run --quiet --unit=${txUnit(tx.id)} --on-active=${tx.timeoutSeconds}s --timer-property=AccuracySec=1s /bin/sh ${dir}/guard.sh || { rm -rf ${dir}; exit 1; }`,
     "else",
-    `  setsid sh -c 'sleep "$1"; exec sh "$2"' virtnet-guard ${tx.timeoutSeconds} ${dir}/guard.sh </dev/null >/dev/null 2>&1 &`,
+    // Without the apply's lock (fd 9): holding it, the sleeper would keep every observation waiting for the window.
+    `  setsid sh -c 'sleep "$1"; exec sh "$2"' virtnet-guard ${tx.timeoutSeconds} ${dir}/guard.sh </dev/null >/dev/null 2>&1 9>&- &`,
     `  echo $! > ${dir}/guard.pid`,
     "fi",
     `(\n${renderApplyScript(ops).trimEnd()}\n)`,

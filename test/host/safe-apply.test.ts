@@ -50,7 +50,8 @@ async function rig(systemd: boolean) {
       probe.close();
     }
   };
-  const leftovers = () => sb.execInNamespace(["sh", "-c", "ls /run/virtnet/tx 2>/dev/null; systemctl list-units --all --no-legend 'virtnet-rollback-*' 2>/dev/null; pgrep -f 'virtnet[-]guard'; :"]).trim();
+  // A transaction still pending or rolling back, its timer or its sleeper; a finished rollback's record may stay.
+  const leftovers = () => sb.execInNamespace(["sh", "-c", "ls -d /run/virtnet/tx/*/pending /run/virtnet/tx/*/running 2>/dev/null; systemctl list-units --no-legend 'virtnet-rollback-*' 2>/dev/null; pgrep -f 'virtnet[-]guard'; :"]).trim();
   return { sb, connection, net, netArgs, route, routes, reachable, leftovers };
 }
 

@@ -23,6 +23,7 @@ describe("riskOf: plans that can cut the connection, with the reason named", () 
     ["a routeDel of the client's /24", route("routeDel", v4("198.51.100.0", 24)), "the route to 198.51.100.0/24, which covers the SSH client 198.51.100.4"],
     ["a routeReplace of the default route", route("routeReplace", v4("0.0.0.0", 0)), "the route to 0.0.0.0/0, which covers the SSH client 198.51.100.4"],
     ["a routeAdd of the default route", route("routeAdd", v4("0.0.0.0", 0), "virbr0"), "the route to 0.0.0.0/0, which covers the SSH client 198.51.100.4"],
+    ["a routeAdd of a /32 of the gateway the replies go through", route("routeAdd", v4("203.0.113.1", 32), "virbr0"), "the route to 203.0.113.1/32, which covers 203.0.113.1, the gateway SSH replies to 198.51.100.4 go through"],
     ["an addrDel of the server address", addr("addrDel", "eth0", "203.0.113.7"), "the removal of 203.0.113.7, the address SSH connects to"],
     ["an addrDel of the server address on another device", addr("addrDel", "br0", "203.0.113.7"), "the removal of 203.0.113.7, the address SSH connects to"],
     ["an addrDel of another address on eth0", addr("addrDel", "eth0", "203.0.113.8"), `an address change on eth0, ${leave}`],
