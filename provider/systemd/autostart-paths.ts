@@ -9,6 +9,11 @@ export function unitName(bridge: string): string {
   return `virtnet-net@${bridge}.service`;
 }
 
+/** Host forwarding for a network with a forward mode, set by systemd-sysctl early at boot, before any unit. */
+export function sysctlPath(bridge: string): string {
+  return `/etc/sysctl.d/60-virtnet-${bridge}.conf`;
+}
+
 export function bootScriptPath(bridge: string): string {
   return `${AUTOSTART_DIR}/${bridge}.sh`;
 }

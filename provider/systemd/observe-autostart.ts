@@ -16,7 +16,7 @@ export const NO_AUTOSTART: AutostartObservation = { systemd: false, files: new M
 
 export const AUTOSTART_OBSERVE_SCRIPT = [
   `if [ -d /run/systemd/system ]; then echo '@@init systemd'; else echo '@@init other'; fi`,
-  `if [ -d ${AUTOSTART_DIR} ]; then for f in ${AUTOSTART_DIR}/*.sh ${AUTOSTART_DIR}/*.d/*.sh ${UNIT_PATH}; do [ -f "$f" ] && printf '@@file %s\\n' "$f" && awk '{ print "|" $0 }' "$f"; done`,
+  `if [ -d ${AUTOSTART_DIR} ]; then for f in ${AUTOSTART_DIR}/*.sh ${AUTOSTART_DIR}/*.d/*.sh ${UNIT_PATH} /etc/sysctl.d/60-virtnet-*.conf; do [ -f "$f" ] && printf '@@file %s\\n' "$f" && awk '{ print "|" $0 }' "$f"; done`,
   `for f in ${AUTOSTART_DIR}/*.sh; do [ -f "$f" ] || continue; b=\${f##*/}; b=\${b%.sh}; printf '@@enabled %s %s\\n' "$b" "$(systemctl is-enabled "virtnet-net@$b.service" 2>/dev/null || true)"; done; fi`,
 ].join("\n");
 

@@ -61,7 +61,7 @@ async function setAutostart(on: boolean): Promise<void> {
 }
 
 const enabled = () => sh(`systemctl is-enabled virtnet-net@${BR}.service 2>/dev/null || true`).trim();
-const files = () => sh("find /etc/virtnet /etc/systemd/system/virtnet-net@.service 2>/dev/null | sort; :").trim();
+const files = () => sh("find /etc/virtnet /etc/systemd/system/virtnet-net@.service /etc/sysctl.d -name '*virtnet*' 2>/dev/null | sort; find /etc/virtnet 2>/dev/null | sort; :").trim().split("\n").filter((l, i, all) => l && all.indexOf(l) === i).sort().join("\n");
 
 beforeAll(async () => {
   sb = await createSystemdSandbox();
@@ -99,11 +99,13 @@ afterAll(async () => {
 });
 
 describe("autostart with systemd as init", () => {
-  it("enables the network's unit and writes its script and one fragment per attached resource, in the apply's exec", () => {
+  it("enables the network's unit and writes its script, its sysctl.d file and one fragment per attached resource, in the apply's exec", () => {
+    expect(sh(`cat /etc/sysctl.d/60-virtnet-${BR}.conf`)).toContain("net.ipv4.ip_forward = 1");
     expect(enabled()).toBe("enabled");
     expect(made[0]!.outs).toMatchObject({ autostart: true });
     expect(made[0]!.outs.autostartDrift).toBeUndefined();
     expect(files().split("\n")).toEqual([
+      `/etc/sysctl.d/60-virtnet-${BR}.conf`,
       "/etc/systemd/system/virtnet-net@.service",
       "/etc/virtnet",
       `/etc/virtnet/${BR}.d`,

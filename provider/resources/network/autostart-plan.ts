@@ -3,7 +3,7 @@
 // Pure: from the desired network and what the snapshot shows of autostart.
 import type { FirewallObservation } from "../../host/snapshot";
 import type { AutostartObservation } from "../../systemd/observe-autostart";
-import { AUTOSTART_DIR, bootScriptPath, UNIT_PATH, unitName } from "../../systemd/autostart-paths";
+import { AUTOSTART_DIR, bootScriptPath, sysctlPath, UNIT_PATH, unitName } from "../../systemd/autostart-paths";
 import { UNIT_TEXT } from "../../systemd/unit-file";
 import { FLOOR_SUM_SENTINEL, renderNetworkBootScript } from "../../plan/boot-script";
 import { unguaranteedClass } from "../bandwidth/libvirt-tc";
@@ -30,6 +30,19 @@ export function networkBootScript(d: NetworkDesired, firewall: FirewallObservati
   return renderNetworkBootScript({ bridge: d.name, alias: d.alias, create, converge, dnsmasq: d.dnsmasq, rebalance });
 }
 
+/**
+ * The network's sysctl.d file: forwarding for each family it has, unless isolated (libvirt turns it on and never off).
+ * undefined when it needs none.
+ */
+export function networkSysctl(d: NetworkDesired): string | undefined {
+  if (d.forward.mode === "isolated") return undefined;
+  const lines = [
+    ...(d.ips.some((ip) => ip.family === "ipv4") ? ["net.ipv4.ip_forward = 1"] : []),
+    ...(d.ips.some((ip) => ip.family === "ipv6") ? ["net.ipv6.conf.all.forwarding = 1"] : []),
+  ];
+  return lines.length === 0 ? undefined : `# virtnet: forwarding for network ${d.name} (written by virtnet; changes are overwritten)\n${lines.join("\n")}\n`;
+}
+
 /** Why autostart cannot be had on the host, or undefined. */
 export function autostartProblem(observed: AutostartObservation, hostLabel: string): string | undefined {
   return observed.systemd ? undefined : `autostart needs systemd as the init system, and ${hostLabel} does not run it (/run/systemd/system is missing); set autostart: false`;
@@ -40,7 +53,19 @@ export function autostartProblem(observed: AutostartObservation, hostLabel: stri
  * instance, each only where it differs; or, without autostart, the instance disabled and the network's files removed,
  * the shared unit with the last network's script.
  */
-export function planAutostart(bridge: string, wanted: string | undefined, observed: AutostartObservation): Operation[] {
+export function planAutostart(bridge: string, wanted: string | undefined, observed: AutostartObservation, sysctl?: string): Operation[] {
+  return [...planBootFiles(bridge, wanted, observed), ...planSysctlFile(bridge, wanted === undefined ? undefined : sysctl, observed)];
+}
+
+/** The sysctl.d file: written with autostart where the network forwards, removed otherwise. */
+function planSysctlFile(bridge: string, wanted: string | undefined, observed: AutostartObservation): Operation[] {
+  const path = sysctlPath(bridge);
+  const present = observed.files.get(path);
+  if (wanted === undefined) return present === undefined ? [] : [{ op: "fileRemove", path, from: { content: present, mode: 0o644 } }];
+  return present === wanted ? [] : [{ op: "fileWrite", path, content: wanted, mode: 0o644, from: present ?? null }];
+}
+
+function planBootFiles(bridge: string, wanted: string | undefined, observed: AutostartObservation): Operation[] {
   const script = bootScriptPath(bridge);
   const enabled = observed.enabled.get(bridge) === "enabled";
   const present = observed.files.get(script);
@@ -61,9 +86,10 @@ export function planAutostart(bridge: string, wanted: string | undefined, observ
 }
 
 /** What the host lacks of the network's autostart, in words (the autostartDrift output). */
-export function autostartDrift(bridge: string, wanted: string | undefined, observed: AutostartObservation): string[] {
+export function autostartDrift(bridge: string, wanted: string | undefined, observed: AutostartObservation, sysctl?: string): string[] {
   if (wanted === undefined) return [];
   const drift: string[] = [];
+  if (observed.files.get(sysctlPath(bridge)) !== sysctl) drift.push(`${sysctlPath(bridge)} ${sysctl === undefined ? "should not be there" : "is missing or differs"}`);
   const script = observed.files.get(bootScriptPath(bridge));
   if (script === undefined) drift.push(`${bootScriptPath(bridge)} is missing`);
   else if (script !== wanted) drift.push(`${bootScriptPath(bridge)} differs from what the network renders`);
