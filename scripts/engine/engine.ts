@@ -34,6 +34,8 @@ export interface EngineOptions {
 interface Entry extends ResourceState {
   urn: string;
   propertyDependencies: Record<string, string[]>;
+  /** The create failed to initialize it (a partial failure): Pulumi's engine updates it on the next deployment whatever the diff says. */
+  initErrors?: string[];
 }
 
 /** Per-deployment bookkeeping shared by the steps of one `preview`/`up`. */
@@ -324,7 +326,8 @@ export class Engine {
       } catch (err) {
         return fail(messageOf(err));
       }
-      op = diff.changes !== "some" ? "same" : diff.replaces.length > 0 ? "replace" : "update";
+      // Like Pulumi's step generator: a resource with initialization errors is updated even without a change.
+      op = diff.replaces.length > 0 && diff.changes === "some" ? "replace" : diff.changes === "some" || (old.initErrors?.length ?? 0) > 0 ? "update" : "same";
     }
     const step: StepEvent = {
       ...stepEvent(reg.urn, op),
@@ -384,7 +387,7 @@ export class Engine {
       // A resource that was created but failed to initialize exists, so the engine records it.
       if (err instanceof ProviderError && err.initFailed) {
         const id = err.initFailed.id || old?.id || "";
-        this.entries.set(reg.urn, entryFor(id, err.initFailed.properties));
+        this.entries.set(reg.urn, { ...entryFor(id, err.initFailed.properties), initErrors: [messageOf(err)] });
       }
       return fail(messageOf(err));
     }
