@@ -10,7 +10,7 @@ import type { Operation } from "../net/operation";
 import { HostSnapshot, SNAPSHOT_SCRIPT } from "./snapshot";
 import { randomBytes } from "node:crypto";
 import { riskOf } from "../plan/risk";
-import { parseConfirm, renderArmedApply, renderConfirm, TX_BUSY_MARKER, type ConfirmOutcome } from "../plan/safe-apply";
+import { isBootArtefact, parseConfirm, renderArmedApply, renderConfirm, TX_BUSY_MARKER, type ConfirmOutcome } from "../plan/safe-apply";
 import type { SshAccess } from "../iproute2/parse-ssh-access";
 
 /** How safe apply reaches the host again: a new connection each time (docs/architecture.md §3.9). */
@@ -129,7 +129,10 @@ export class Host {
     const tx = { id: randomBytes(8).toString("hex"), timeoutSeconds: timeout };
     const armed = Date.now();
     if (tracing()) trace({ event: "safe-apply", host: this.label, tx: tx.id, risk });
-    const exec = this.batcher.submit(renderArmedApply(ops, tx), "apply").then(
+    // The boot artefacts wait for the confirmation: a reboot inside the window must boot what was there before.
+    const later = ops.filter(isBootArtefact);
+    const now = ops.filter((o) => !isBootArtefact(o));
+    const exec = this.batcher.submit(renderArmedApply(now, tx), "apply").then(
       (r) => ({ r }),
       (e: Error) => ({ e }),
     );
@@ -138,13 +141,16 @@ export class Host {
     if (first && "r" in first) {
       const busy = new RegExp(`^${TX_BUSY_MARKER} (\\S+)$`, "m").exec(first.r.stdout);
       if (busy) throw new ApplyError(`${what} on ${this.label}: another virtnet safe-apply transaction (${busy[1]}) is pending on ${this.label}; run again once it is confirmed or rolled back (at most ${timeout} s)`, true);
-      if (first.r.code !== 0) return this.outcome(ops, what, first.r, Promise.resolve(this.parsed!.snapshot));
+      if (first.r.code !== 0) return this.outcome(now, what, first.r, Promise.resolve(this.parsed!.snapshot));
     } else {
       // Cut or stuck: the pooled connection is no use any more; the next exec dials again.
       this.shell.close();
     }
-    const confirmation = await this.confirmBefore(tx.id, armed + (timeout - 10) * 1000);
-    if (confirmation?.kind === "confirmed") return this.observe();
+    const confirmation = await this.confirmBefore(tx.id, armed + (timeout - 10) * 1000, later);
+    if (confirmation?.kind === "confirmed") {
+      if (confirmation.afterFailed) throw new ApplyError(`${what} on ${this.label}: the change was confirmed, but writing its autostart files failed (they were undone); run again`, true);
+      return this.observe();
+    }
     if (confirmation?.kind === "gone") {
       throw new ApplyError(`${what} on ${this.label}: the connection was lost before the apply reported, and the host had already undone it (the change: ${risk}); run again`, true);
     }
@@ -159,12 +165,12 @@ export class Host {
   }
 
   /** Confirms (or reads the rollback) over new connections, retried until `deadline`; undefined if none got through. */
-  private async confirmBefore(id: string, deadline: number): Promise<ConfirmOutcome | undefined> {
+  private async confirmBefore(id: string, deadline: number, after: readonly Operation[] = []): Promise<ConfirmOutcome | undefined> {
     do {
       const started = Date.now();
       const shell = this.safety.dial!();
       try {
-        const r = await shell.run(renderConfirm(id));
+        const r = await shell.run(renderConfirm(id, after));
         const outcome = parseConfirm(r.stdout);
         if (outcome) return outcome;
       } catch {

@@ -87,16 +87,26 @@ function disarm(id: string): string {
   return `systemctl stop ${txUnit(id)}.timer 2>/dev/null; [ -f ${TX_DIR(id)}/guard.pid ] && { g=$(cat ${TX_DIR(id)}/guard.pid); kill -- "-$g" 2>/dev/null || kill "$g" 2>/dev/null; }; :`;
 }
 
+/** Whether an operation only writes autostart's boot artefacts, which a risky change writes once it is confirmed. */
+export function isBootArtefact(o: Operation): boolean {
+  if (o.op === "unitEnable") return true;
+  return (o.op === "fileWrite" || o.op === "fileRemove") && /^\/etc\/(virtnet\/|systemd\/system\/virtnet-|sysctl\.d\/60-virtnet-)/.test(o.path);
+}
+
 /**
- * Run over a new connection: confirm (the change stays, the timer goes), or report the rollback that won. Run again
- * after a rollback, it reports it; either way the transaction's directory is removed once reported.
+ * Run over a new connection: confirm (the change stays, the timer goes, then `after` runs: the boot artefacts, so that
+ * a reboot inside the window boots the old configuration), or report the rollback that won. Run again after a
+ * rollback, it reports it; either way the transaction's directory is removed once reported.
  */
-export function renderConfirm(id: string): string {
+export function renderConfirm(id: string, after: readonly Operation[] = []): string {
   const dir = TX_DIR(id);
+  const then = after.length > 0 ? `(
+${renderApplyScript(after).trimEnd()}
+) >&2 || echo '${TX_MARKER}-after-failed'; ` : "";
   return [
     `${PREPARE} 2>/dev/null`,
     `if [ ! -d ${dir} ]; then echo '${TX_MARKER} gone'; exit 0; fi`,
-    `if mv ${dir}/pending ${dir}/confirmed 2>/dev/null; then ${disarm(id)}; rm -rf ${dir}; echo '${TX_MARKER} confirmed'; exit 0; fi`,
+    `if mv ${dir}/pending ${dir}/confirmed 2>/dev/null; then ${disarm(id)}; rm -rf ${dir}; ${then}echo '${TX_MARKER} confirmed'; exit 0; fi`,
     // The guard won: wait (bounded) for its rollback to finish, then report it.
     `i=0; while [ ! -f ${dir}/result ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done`,
     `printf '%s rolled-back %s\\n' '${TX_MARKER}' "$(cut -d' ' -f2 ${dir}/result 2>/dev/null || echo unknown)"`,
@@ -106,12 +116,12 @@ export function renderConfirm(id: string): string {
   ].join("\n");
 }
 
-export type ConfirmOutcome = { kind: "confirmed" } | { kind: "gone" } | { kind: "rolledBack"; exit: string; log: string };
+export type ConfirmOutcome = { kind: "confirmed"; afterFailed?: boolean } | { kind: "gone" } | { kind: "rolledBack"; exit: string; log: string };
 
 export function parseConfirm(stdout: string): ConfirmOutcome | undefined {
   const m = new RegExp(`^${TX_MARKER} (confirmed|gone|rolled-back)(?: (\\S+))?$`, "m").exec(stdout);
   if (!m) return undefined;
-  if (m[1] === "confirmed") return { kind: "confirmed" };
+  if (m[1] === "confirmed") return new RegExp(`^${TX_MARKER}-after-failed$`, "m").test(stdout) ? { kind: "confirmed", afterFailed: true } : { kind: "confirmed" };
   if (m[1] === "gone") return { kind: "gone" };
   return { kind: "rolledBack", exit: m[2] ?? "unknown", log: stdout.slice(m.index + m[0].length).trim() };
 }

@@ -116,6 +116,23 @@ describe("safe apply", () => {
     await staticRoute.delete(created.id, created.outs);
   }, 60_000);
 
+  it("writes autostart's boot script only once a risky change is confirmed: a rolled-back one leaves the old script", async () => {
+    const r = await rig(true);
+    const args = { connection: r.connection, bridge: { name: "vnsb0", stp: false }, ips: [{ address: "10.78.0.1", prefix: 24 }], autostart: true };
+    let net = await network.create(await checked(network, args));
+    const script = () => r.sb.execInNamespace(["cat", "/etc/virtnet/vnsb0.sh"]);
+    const before = script();
+    const cutting = await checked(network, { ...args, routes: [{ address: r.sb.rootAddress, prefix: 32, gateway: "10.78.0.2" }] });
+    await expect(network.update(net.id, net.outs, cutting)).rejects.toThrow(/cut SSH access .* Nothing was changed\./);
+    expect(script()).toBe(before);
+    // A default route covers the client too, but does not cut: confirmed, and then the script has it.
+    const kept = await checked(network, { ...args, routes: [{ address: "0.0.0.0", prefix: 0, gateway: "10.78.0.2" }] });
+    net = { ...net, outs: (await network.update(net.id, net.outs, kept)).outs };
+    expect(script()).toContain("route add default via 10.78.0.2");
+    expect(net.outs.autostartDrift).toBeUndefined();
+    expect(r.leftovers()).toBe("");
+  }, 90_000);
+
   it("leaves a reachable host when the provider is killed between the change and its confirmation", async () => {
     const r = await rig(true);
     const child = spawn(path.join(__dirname, "../../node_modules/.bin/tsx"), [path.join(__dirname, "../support/safe-apply-child.ts")], {

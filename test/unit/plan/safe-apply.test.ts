@@ -273,7 +273,8 @@ describe("safe apply run by sh in a temporary run directory", () => {
     await until("the guard's result", () => existsSync(join(r.txDir(tx.id), "result")));
     expect(readFileSync(join(r.txDir(tx.id), "result"), "utf8")).toBe("rolled-back 0\n");
     expect(existsSync(join(r.txDir(tx.id), "pending"))).toBe(false);
-    // Done: kept as a record, no longer a pending transaction.
+    // Done: kept as a record, no longer a pending transaction (the guard renames it right after writing its result).
+    await until("the guard's rename", () => existsSync(join(r.txDir(tx.id), "rolled-back")));
     expect(existsSync(join(r.txDir(tx.id), "running"))).toBe(false);
     expect(existsSync(join(r.txDir(tx.id), "rolled-back"))).toBe(true);
     await until("the guard's log line", () => r.log().some((l) => l.startsWith("logger ")));
@@ -334,7 +335,7 @@ describe("safe apply run by sh in a temporary run directory", () => {
     const r = rig();
     const tx = { id: "00000000000000a3", timeoutSeconds: 1 };
     expect(r.run(renderArmedApply([ROUTE], tx)).status).toBe(0);
-    await until("the guard's result", () => existsSync(join(r.txDir(tx.id), "result")));
+    await until("the guard's rename", () => existsSync(join(r.txDir(tx.id), "rolled-back")));
     const next = r.run(renderArmedApply([ROUTE], { id: "00000000000000b3", timeoutSeconds: 60 }));
     expect(next.stdout).not.toContain(TX_BUSY_MARKER);
     expect(next.status).toBe(0);
