@@ -18,6 +18,10 @@ const PRELUDE = [
   `busy() { s=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1); [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ] && { own || [ -z "$(tr -d '\\0' < "/proc/$p/cmdline" 2>/dev/null)" ]; }; }`,
   // SIGTERM, up to 5 s for the ports to be released, then SIGKILL (docs/libvirt-behaviour.md §10.4).
   `stop() { own || return 0; kill "$p" 2>/dev/null; i=0; while busy && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; if own; then kill -9 "$p"; fi; i=0; while busy && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done; }`,
+  // With autostart, the network's dnsmasq is its systemd unit's (docs/libvirt-behaviour.md §11.2): started and stopped
+  // through systemctl, so that systemd's view and the process agree.
+  `unit="virtnet-dnsmasq@$b.service"; managed() { [ -d /run/systemd/system ] && systemctl is-enabled --quiet "$unit" 2>/dev/null; }`,
+  `run() { exec dnsmasq --conf-file="$d/$b.conf" --dhcp-leasefile="$d/$b.leases" --dhcp-hostsdir="$d/$b.hosts.d"; }`,
 ].join("\n");
 
 /** The command line virtnet starts a network's dnsmasq with; `--conf-file=` is what identifies it on the host. */
@@ -35,13 +39,13 @@ const START = [
   `while [ $# -ge 2 ]; do w "$d/$b.hosts.d/$1" "$2" 644 || exit 1; shift 2; done`,
   // dnsmasq daemonizes, closes what it inherited and drops to nobody; its leader exits once the pid file is written,
   // with a non-zero status and the reason on stderr when it cannot start.
-  `stop; exec dnsmasq --conf-file="$d/$b.conf" --dhcp-leasefile="$d/$b.leases" --dhcp-hostsdir="$d/$b.hosts.d"`,
+  `stop; if managed; then systemctl restart "$unit"; else run; fi`,
 ].join("\n");
 
 const STOP = [
   PRELUDE,
   // The reservations go with the network: no dnsmasq would read them, and a DhcpHost whose file is gone reads as gone.
-  `stop; rm -rf "$d/$b.conf" "$d/$b.hostsfile" "$d/$b.addnhosts" "$d/$b.leases" "$r/$b.pid" "$d/$b.hosts.d"`,
+  `if managed; then systemctl stop "$unit"; fi; stop; rm -rf "$d/$b.conf" "$d/$b.hostsfile" "$d/$b.addnhosts" "$d/$b.leases" "$r/$b.pid" "$d/$b.hosts.d"`,
 ].join("\n");
 
 // SIGHUP re-reads the hostsfile, the hosts directory and addnhosts; the configuration file is not re-read (dnsmasq(8)).
@@ -58,6 +62,17 @@ const HOST_SET = [
 function restored(f: DnsmasqFiles): string[] {
   if (f.leases === undefined && f.hosts === undefined) return [];
   return [f.leases ?? "-", ...Object.entries(f.hosts ?? {}).flat()];
+}
+
+/**
+ * Handing a network's dnsmasq to its systemd unit (`on`: the running one stops, the unit starts another on the same
+ * files and leases) or back (the unit stops, dnsmasq is started directly while the network still has its files).
+ */
+export function renderDnsmasqHandover(bridge: string, on: boolean): RenderedCommand {
+  const script = on
+    ? [PRELUDE, 'stop; systemctl daemon-reload && systemctl enable --quiet --now "$unit"'].join("\n")
+    : [PRELUDE, 'systemctl disable --quiet --now "$unit" || exit 1', 'p=$(cat "$r/$b.pid" 2>/dev/null); if [ -f "$d/$b.conf" ] && ! own; then run; fi'].join("\n");
+  return { argv: ["sh", "-c", script, "virtnet-dnsmasq", bridge] };
 }
 
 export function renderDnsmasqOperation(o: DnsmasqOperation): RenderedCommand {

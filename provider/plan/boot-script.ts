@@ -1,12 +1,11 @@
 // The scripts autostart leaves on a host (docs/libvirt-behaviour.md §11.1): rendered from the same typed operations as
 // the live apply, each part inside guards that make a second run change nothing. A network's script creates the
-// bridge with everything inline when it is missing, re-applies only the firewall and forwarding when it is there, starts
-// dnsmasq when it is not running, then runs its attached resources' fragments, each of which creates its object only
-// when it is missing.
+// bridge with everything inline when it is missing, re-applies only the firewall and forwarding when it is there, then
+// runs its attached resources' fragments, each of which creates its object only when it is missing. dnsmasq has a unit
+// of its own.
 import { quoteArg, quoteArgv } from "../exec/quote";
 import { renderOperation } from "../iproute2/render-operation";
-import { dnsmasqPaths } from "../dnsmasq/dnsmasq-paths";
-import type { DnsmasqFiles, Operation } from "../net/operation";
+import type { Operation } from "../net/operation";
 import { fragmentDir } from "../systemd/autostart-paths";
 import { renderApplyScript } from "./apply-script";
 
@@ -14,11 +13,10 @@ export interface NetworkBoot {
   bridge: string;
   /** The owner marker the bridge carries: a bridge of that name without it is someone else's. */
   alias: string;
-  /** The network's create plan from a host without it, dnsmasq left out. */
+  /** The network's create plan from a host without it, dnsmasq left out (its unit starts it). */
   create: Operation[];
   /** What a start on a live bridge, and an nftables reload, apply again: the firewall and forwarding. */
   converge: Operation[];
-  dnsmasq?: DnsmasqFiles;
   /**
    * With guests' floors: class 1:2 set, once every fragment has run, to what the floors the fragments mark leave of
    * `limitKbps` (rendered with the rate `FLOOR_SUM_SENTINEL`, which the script replaces by the computed one).
@@ -39,17 +37,6 @@ function subshell(ops: readonly Operation[]): string {
 /** The network's boot script, run as `sh BRIDGE.sh start` at boot and `sh BRIDGE.sh firewall` on nftables reloads. */
 export function renderNetworkBootScript(b: NetworkBoot): string {
   const bridge = quoteArg(b.bridge);
-  const pid = dnsmasqPaths(b.bridge).pidFile;
-  const conf = dnsmasqPaths(b.bridge).conf;
-  const dnsmasq = b.dnsmasq
-    ? [
-        // Started only when its pid file names no live dnsmasq of this network's configuration.
-        `p=$(cat ${quoteArg(pid)} 2>/dev/null)`,
-        `if ! { [ -n "$p" ] && tr '\\0' '\\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- ${quoteArg(`--conf-file=${conf}`)}; }; then`,
-        `  ${quoteArgv(renderOperation({ op: "dnsmasqStart", bridge: b.bridge, files: b.dnsmasq }).argv)} || status=1`,
-        `fi`,
-      ]
-    : [];
   return [
     "#!/bin/sh",
     `# virtnet: network ${b.bridge} at boot, run by ${"virtnet-net@"}${b.bridge}.service (written by virtnet; changes are overwritten)`,
@@ -66,7 +53,6 @@ export function renderNetworkBootScript(b: NetworkBoot): string {
     "else",
     `  ${subshell(b.create)} || status=1`,
     "fi",
-    ...dnsmasq,
     // Each fragment in its own shell: one that fails does not stop the others, and the unit shows as failed.
     `for f in ${quoteArg(fragmentDir(b.bridge))}/*.sh; do [ -f "$f" ] || continue; sh "$f" || { echo "$f failed" >&2; status=1; }; done`,
     ...rebalance(b),

@@ -3,6 +3,8 @@
 
 export const AUTOSTART_DIR = "/etc/virtnet";
 export const UNIT_PATH = "/etc/systemd/system/virtnet-net@.service";
+export const DNSMASQ_UNIT_PATH = "/etc/systemd/system/virtnet-dnsmasq@.service";
+const DNSMASQ_UNIT_PREFIX = "virtnet-dnsmasq@";
 
 /** The systemd instance that converges the network on `bridge` at boot. */
 export function unitName(bridge: string): string {
@@ -12,6 +14,16 @@ export function unitName(bridge: string): string {
 /** Host forwarding for a network with a forward mode, set by systemd-sysctl early at boot, before any unit. */
 export function sysctlPath(bridge: string): string {
   return `/etc/sysctl.d/60-virtnet-${bridge}.conf`;
+}
+
+/** The systemd instance that runs the dnsmasq of the network on `bridge`, with autostart. */
+export function dnsmasqUnitName(bridge: string): string {
+  return `${DNSMASQ_UNIT_PREFIX}${bridge}.service`;
+}
+
+/** The bridge whose dnsmasq a unit runs, or undefined for any other unit. */
+export function dnsmasqUnitBridge(unit: string): string | undefined {
+  return unit.startsWith(DNSMASQ_UNIT_PREFIX) && unit.endsWith(".service") ? unit.slice(DNSMASQ_UNIT_PREFIX.length, -".service".length) : undefined;
 }
 
 export function bootScriptPath(bridge: string): string {

@@ -61,7 +61,7 @@ async function setAutostart(on: boolean): Promise<void> {
 }
 
 const enabled = () => sh(`systemctl is-enabled virtnet-net@${BR}.service 2>/dev/null || true`).trim();
-const files = () => sh("find /etc/virtnet /etc/systemd/system/virtnet-net@.service /etc/sysctl.d -name '*virtnet*' 2>/dev/null | sort; find /etc/virtnet 2>/dev/null | sort; :").trim().split("\n").filter((l, i, all) => l && all.indexOf(l) === i).sort().join("\n");
+const files = () => sh("find /etc/virtnet /etc/systemd/system/virtnet-net@.service /etc/systemd/system/virtnet-dnsmasq@.service /etc/sysctl.d -name '*virtnet*' 2>/dev/null | sort; find /etc/virtnet 2>/dev/null | sort; :").trim().split("\n").filter((l, i, all) => l && all.indexOf(l) === i).sort().join("\n");
 
 beforeAll(async () => {
   sb = await createSystemdSandbox();
@@ -106,6 +106,7 @@ describe("autostart with systemd as init", () => {
     expect(made[0]!.outs.autostartDrift).toBeUndefined();
     expect(files().split("\n")).toEqual([
       `/etc/sysctl.d/60-virtnet-${BR}.conf`,
+      "/etc/systemd/system/virtnet-dnsmasq@.service",
       "/etc/systemd/system/virtnet-net@.service",
       "/etc/virtnet",
       `/etc/virtnet/${BR}.d`,
@@ -125,7 +126,7 @@ describe("autostart with systemd as init", () => {
       "sysctl -q -w net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0; :");
     expect(state()).not.toEqual(before);
     const t0 = performance.now();
-    sh(`systemctl restart virtnet-net@${BR}.service`);
+    sh(`systemctl restart virtnet-net@${BR}.service virtnet-dnsmasq@${BR}.service`);
     const bootMs = performance.now() - t0;
     console.log(`the boot script for the network, its route and its two guests ran in ${Math.round(bootMs)} ms`);
     expect(sh(`systemctl is-active virtnet-net@${BR}.service`).trim()).toBe("active");
@@ -139,6 +140,25 @@ describe("autostart with systemd as init", () => {
       const d = await m.h.diff(m.id, read.props, await checked(m.h, m.args(true), m.outs));
       expect({ id: m.id, changes: d.changes, changed: d.changes ? Object.keys(read.props).filter((k) => !(d.stables ?? []).includes(k)) : [] }).toEqual({ id: m.id, changes: false, changed: [] });
     }
+  });
+
+  it("runs dnsmasq as its own unit: reload is a SIGHUP (same pid), a dnsmasq killed is started again by systemd", async () => {
+    const unit = `virtnet-dnsmasq@${BR}.service`;
+    expect(sh(`systemctl is-enabled ${unit}; systemctl is-active ${unit}`).trim().split("\n")).toEqual(["enabled", "active"]);
+    const pid = () => sh(`cat /run/virtnet/dnsmasq/${BR}.pid`).trim();
+    const before = pid();
+    expect(sh(`systemctl show -p MainPID --value ${unit}`).trim()).toBe(before);
+    sh(`systemctl reload ${unit}`);
+    expect(pid()).toBe(before);
+    sh(`kill -9 ${before}`);
+    let after = before;
+    for (let i = 0; i < 100 && (after === before || !/^\d+$/.test(after)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      after = sh(`systemctl show -p MainPID --value ${unit}`).trim();
+      if (after === "0") after = before;
+    }
+    expect(after).not.toBe(before);
+    expect(sh(`systemctl is-active ${unit}`).trim()).toBe("active");
   });
 
   it("puts its rules back when nftables.service reloads or restarts, which flush the ruleset", async () => {

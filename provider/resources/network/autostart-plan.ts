@@ -3,8 +3,8 @@
 // Pure: from the desired network and what the snapshot shows of autostart.
 import type { FirewallObservation } from "../../host/snapshot";
 import type { AutostartObservation } from "../../systemd/observe-autostart";
-import { AUTOSTART_DIR, bootScriptPath, sysctlPath, UNIT_PATH, unitName } from "../../systemd/autostart-paths";
-import { UNIT_TEXT } from "../../systemd/unit-file";
+import { AUTOSTART_DIR, bootScriptPath, DNSMASQ_UNIT_PATH, dnsmasqUnitName, sysctlPath, UNIT_PATH, unitName } from "../../systemd/autostart-paths";
+import { DNSMASQ_UNIT_TEXT, UNIT_TEXT } from "../../systemd/unit-file";
 import { FLOOR_SUM_SENTINEL, renderNetworkBootScript } from "../../plan/boot-script";
 import { unguaranteedClass } from "../bandwidth/libvirt-tc";
 import type { Operation } from "../../net/operation";
@@ -27,7 +27,7 @@ export function networkBootScript(d: NetworkDesired, firewall: FirewallObservati
     inbound?.average !== undefined
       ? { limitKbps: inbound.peak ?? inbound.average, op: { op: "classChange", dev: d.name, cls: { ...unguaranteedClass(d.bandwidth!, 0), rateKbps: FLOOR_SUM_SENTINEL } } as const }
       : undefined;
-  return renderNetworkBootScript({ bridge: d.name, alias: d.alias, create, converge, dnsmasq: d.dnsmasq, rebalance });
+  return renderNetworkBootScript({ bridge: d.name, alias: d.alias, create, converge, rebalance });
 }
 
 /**
@@ -53,8 +53,22 @@ export function autostartProblem(observed: AutostartObservation, hostLabel: stri
  * instance, each only where it differs; or, without autostart, the instance disabled and the network's files removed,
  * the shared unit with the last network's script.
  */
-export function planAutostart(bridge: string, wanted: string | undefined, observed: AutostartObservation, sysctl?: string): Operation[] {
-  return [...planBootFiles(bridge, wanted, observed), ...planSysctlFile(bridge, wanted === undefined ? undefined : sysctl, observed)];
+export function planAutostart(bridge: string, wanted: string | undefined, observed: AutostartObservation, sysctl?: string, dnsmasq = false): Operation[] {
+  return [...planBootFiles(bridge, wanted, observed), ...planSysctlFile(bridge, wanted === undefined ? undefined : sysctl, observed), ...planDnsmasqUnit(bridge, wanted !== undefined && dnsmasq, observed)];
+}
+
+/**
+ * The network's dnsmasq in a unit of its own while it has autostart and runs dnsmasq: the unit file, and the running
+ * dnsmasq handed over to the unit (or back, when autostart goes or the network stops needing dnsmasq).
+ */
+function planDnsmasqUnit(bridge: string, wanted: boolean, observed: AutostartObservation): Operation[] {
+  const enabled = observed.enabledDnsmasq?.get(bridge) === "enabled";
+  const unit = observed.files.get(DNSMASQ_UNIT_PATH);
+  if (!wanted) return enabled ? [{ op: "unitEnable", unit: dnsmasqUnitName(bridge), on: false, from: true }] : [];
+  const ops: Operation[] = [];
+  if (unit !== DNSMASQ_UNIT_TEXT) ops.push({ op: "fileWrite", path: DNSMASQ_UNIT_PATH, content: DNSMASQ_UNIT_TEXT, mode: 0o644, from: unit ?? null });
+  if (!enabled || unit !== DNSMASQ_UNIT_TEXT) ops.push({ op: "unitEnable", unit: dnsmasqUnitName(bridge), on: true, from: enabled });
+  return ops;
 }
 
 /** The sysctl.d file: written with autostart where the network forwards, removed otherwise. */
@@ -80,15 +94,20 @@ function planBootFiles(bridge: string, wanted: string | undefined, observed: Aut
   if (enabled) ops.push({ op: "unitEnable", unit: unitName(bridge), on: false, from: true });
   if (present !== undefined) ops.push({ op: "fileRemove", path: script, from: { content: present, mode: 0o644 }, prune: AUTOSTART_DIR });
   const others = [...observed.files.keys()].some((p) => p !== script && p.startsWith(`${AUTOSTART_DIR}/`) && !p.slice(AUTOSTART_DIR.length + 1).includes("/") && p.endsWith(".sh"));
-  const unit = observed.files.get(UNIT_PATH);
-  if (present !== undefined && !others && unit !== undefined) ops.push({ op: "fileRemove", path: UNIT_PATH, from: { content: unit, mode: 0o644 } });
+  // The shared units go with the last network's script.
+  for (const path of [UNIT_PATH, DNSMASQ_UNIT_PATH]) {
+    const unit = observed.files.get(path);
+    if (present !== undefined && !others && unit !== undefined) ops.push({ op: "fileRemove", path, from: { content: unit, mode: 0o644 } });
+  }
   return ops;
 }
 
 /** What the host lacks of the network's autostart, in words (the autostartDrift output). */
-export function autostartDrift(bridge: string, wanted: string | undefined, observed: AutostartObservation, sysctl?: string): string[] {
+export function autostartDrift(bridge: string, wanted: string | undefined, observed: AutostartObservation, sysctl?: string, dnsmasq = false): string[] {
   if (wanted === undefined) return [];
   const drift: string[] = [];
+  if (dnsmasq && observed.files.get(DNSMASQ_UNIT_PATH) !== DNSMASQ_UNIT_TEXT) drift.push(`${DNSMASQ_UNIT_PATH} is missing or differs`);
+  if (dnsmasq && observed.enabledDnsmasq?.get(bridge) !== "enabled") drift.push(`${dnsmasqUnitName(bridge)} is not enabled`);
   if (observed.files.get(sysctlPath(bridge)) !== sysctl) drift.push(`${sysctlPath(bridge)} ${sysctl === undefined ? "should not be there" : "is missing or differs"}`);
   const script = observed.files.get(bootScriptPath(bridge));
   if (script === undefined) drift.push(`${bootScriptPath(bridge)} is missing`);

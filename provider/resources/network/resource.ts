@@ -98,7 +98,7 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
     if (problems.length > 0) throw new Error(`bridge ${name} on ${host.label}: ${problems.join("; ")}`);
     // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
     // The boot script is written in the same exec as the live change, after it: it never describes a state not applied.
-    const boot = planAutostart(name, desired.autostart === true ? networkBootScript(d, snapshot.firewall, tc?.caps) : undefined, snapshot.autostart, networkSysctl(d));
+    const boot = planAutostart(name, desired.autostart === true ? networkBootScript(d, snapshot.firewall, tc?.caps) : undefined, snapshot.autostart, networkSysctl(d), d.dnsmasq !== undefined);
     if (!link || !previous) return [...planNetworkCreate(d, snapshot, tc?.caps, tc), ...boot];
     return [...planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes, legacy, subnets: recordedSubnets(previous) }, snapshot, tc), ...boot];
   },
@@ -113,7 +113,7 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
     if (!link) return undefined;
     const recorded = recordedNetwork(desired, name);
     const d = networkDesired(recorded);
-    const autostart = observedAutostart(recorded, desired.autostart === true ? networkBootScript(d, snapshot.firewall, tc?.caps) : undefined, snapshot.autostart, networkSysctl(d));
+    const autostart = observedAutostart(recorded, desired.autostart === true ? networkBootScript(d, snapshot.firewall, tc?.caps) : undefined, snapshot.autostart, networkSysctl(d), d.dnsmasq !== undefined);
     return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, { ...observedForward(recorded, snapshot), ...observedDnsmasq(recorded, snapshot), ...autostart }, tc, isLegacyState(previous)));
   },
 };
@@ -139,10 +139,10 @@ function ownBridge(snapshot: HostSnapshot, name: string, host: Host, n: { owner?
 }
 
 /** Autostart as the host has it: on when the instance is enabled and the script is there; the drift against `wanted`. */
-function observedAutostart(previous: NetworkOutputs, wanted: string | undefined, observed: AutostartObservation, sysctl: string | undefined): Pick<NetworkOutputs, "autostart" | "autostartDrift"> {
+function observedAutostart(previous: NetworkOutputs, wanted: string | undefined, observed: AutostartObservation, sysctl: string | undefined, dnsmasq: boolean): Pick<NetworkOutputs, "autostart" | "autostartDrift"> {
   const bridge = previous.bridge.name;
   const on = observed.enabled.get(bridge) === "enabled" && observed.files.has(bootScriptPath(bridge));
-  const drift = autostartDrift(bridge, wanted, observed, sysctl);
+  const drift = autostartDrift(bridge, wanted, observed, sysctl, dnsmasq);
   return { ...(previous.autostart !== undefined || on ? { autostart: on } : {}), ...(drift.length > 0 ? { autostartDrift: drift } : {}) };
 }
 

@@ -253,37 +253,6 @@ VIRTNET_BATCH
 printf '%s\n' @@virtnet-applied
 ) || status=1
 fi
-p=$(cat /run/virtnet/dnsmasq/virbr10.pid 2>/dev/null)
-if ! { [ -n "$p" ] && tr '\0' '\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- --conf-file=/var/lib/virtnet/dnsmasq/virbr10.conf; }; then
-  sh -c 'b=$1; d=/var/lib/virtnet/dnsmasq; r=/run/virtnet/dnsmasq
-w() { printf %s "$2" > "$1.virtnet-tmp" && chmod "$3" "$1.virtnet-tmp" && mv -f "$1.virtnet-tmp" "$1"; }
-p=$(cat "$r/$b.pid" 2>/dev/null)
-own() { [ -n "$p" ] && tr '\''\0'\'' '\''\n'\'' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "--conf-file=$d/$b.conf"; }
-busy() { s=$(sed '\''s/.*) //'\'' "/proc/$p/stat" 2>/dev/null | cut -c1); [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ] && { own || [ -z "$(tr -d '\''\0'\'' < "/proc/$p/cmdline" 2>/dev/null)" ]; }; }
-stop() { own || return 0; kill "$p" 2>/dev/null; i=0; while busy && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; if own; then kill -9 "$p"; fi; i=0; while busy && [ $i -lt 20 ]; do sleep 0.1; i=$((i + 1)); done; }
-umask 022; mkdir -p "$d/$b.hosts.d" "$r" || exit 1
-w "$d/$b.conf" "$2" 600 && w "$d/$b.hostsfile" "$3" 644 && w "$d/$b.addnhosts" "$4" 644 || exit 1
-shift 4; if [ $# -gt 0 ]; then { [ "$1" = - ] || w "$d/$b.leases" "$1" 644; } || exit 1; shift; fi
-while [ $# -ge 2 ]; do w "$d/$b.hosts.d/$1" "$2" 644 || exit 1; shift 2; done
-stop; exec dnsmasq --conf-file="$d/$b.conf" --dhcp-leasefile="$d/$b.leases" --dhcp-hostsdir="$d/$b.hosts.d"' virtnet-dnsmasq virbr10 '##WARNING:  THIS IS AN AUTO-GENERATED FILE. CHANGES TO IT ARE LIKELY TO BE
-##OVERWRITTEN AND LOST.  Changes to this configuration should be made using:
-##    virsh net-edit virbr10
-## or other application using the libvirt API.
-##
-## dnsmasq conf file created by libvirt
-strict-order
-pid-file=/run/virtnet/dnsmasq/virbr10.pid
-except-interface=lo
-bind-dynamic
-interface=virbr10
-dhcp-range=192.168.100.100,192.168.100.199,255.255.255.0
-dhcp-no-override
-dhcp-authoritative
-dhcp-lease-max=100
-dhcp-hostsfile=/var/lib/virtnet/dnsmasq/virbr10.hostsfile
-addn-hosts=/var/lib/virtnet/dnsmasq/virbr10.addnhosts
-' '' '' || status=1
-fi
 for f in /etc/virtnet/virbr10.d/*.sh; do [ -f "$f" ] || continue; sh "$f" || { echo "$f failed" >&2; status=1; }; done
 sum=$(cat /etc/virtnet/virbr10.d/*.sh 2>/dev/null | awk '$1 == "#" && $2 == "virtnet-floor" { s += $3 } END { print s + 0 }')
 if [ "$sum" -gt 0 ]; then tc class change dev virbr10 classid 1:2 htb rate $((20000 - sum))kbps ceil 20000kbps quantum 853 || status=1; fi
