@@ -8,6 +8,7 @@ import { hostFor } from "../host/host-pool";
 import type { HostSnapshot } from "../host/snapshot";
 import { chooseName } from "../host/choose-name";
 import { isNameTemplate } from "../net/interface-name";
+import { ownership } from "../net/owner-alias";
 import type { Operation } from "../net/operation";
 import type { Connection } from "../connection/connection";
 import { resolveKnown, type Known } from "../known";
@@ -154,7 +155,8 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
         if ((e instanceof ApplyError && !e.rolledBack) || e instanceof ApplyInterrupted) {
           // The engine stores these as the resource's outputs: they must carry the serialized provider for a later
           // delete, and contain no undefined (the plugin cannot encode it and never answers).
-          const properties = { ...stripUndefined(t.recorded(r, name)), __provider: inputs.__provider } as unknown as Props;
+          // `interruptedCreate` marks state no observation has confirmed: the next update may find its name taken.
+          const properties = { ...stripUndefined(t.recorded(r, name)), interruptedCreate: true, __provider: inputs.__provider } as unknown as Props;
           throw new PartialFailure(e.message, id, properties, [e.message]);
         }
         throw e;
@@ -188,12 +190,37 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     return outputs ? { id, props: stripUndefined(outputs) as unknown as Props } : { id: "", props: {} };
   }
 
+  /**
+   * A create cut off before its host ran it leaves a recorded name and no object; a create of another resource may
+   * then have taken that name. Such a resource, updated (as the engine updates any resource whose create failed to
+   * initialize), takes a free name of its template, as its create would have: never the other resource's object.
+   */
+  function nameForUpdate(previous: O, r: Known<I>, snapshot: HostSnapshot, host: Host): string {
+    const recorded = t.nameOf(previous);
+    const naming = t.naming;
+    if (!naming || naming.external?.(r) === true) return recorded;
+    const wanted = naming.wanted(r);
+    const link = snapshot.link(recorded);
+    const interrupted = (previous as { interruptedCreate?: boolean }).interruptedCreate === true;
+    if (!interrupted || !isNameTemplate(wanted) || !link || ownership(link.alias, naming.owner(r)) !== "other") return recorded;
+    return chooseName({ ...naming, wanted, owner: naming.owner(r), adopt: false }, snapshot, host).name;
+  }
+
   async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
     const previous = load(olds);
     const r = resolveKnown(news as unknown as I, `updating ${t.noun} ${id}`);
     const host = connect(r.connection, `updating ${t.noun} ${id}`);
-    const outputs = await replanning(async () => run({ host, snapshot: await host.observe(), name: t.nameOf(previous), desired: r, previous }, "updating"));
-    return { outs: stripUndefined(outputs ?? t.recorded(r, t.nameOf(previous))) as unknown as Props };
+    let name = t.nameOf(previous);
+    try {
+      const outputs = await replanning(async () => {
+        const snapshot = await host.observe();
+        name = nameForUpdate(previous, r, snapshot, host);
+        return run({ host, snapshot, name, desired: r, previous }, "updating");
+      });
+      return { outs: stripUndefined(outputs ?? t.recorded(r, name)) as unknown as Props };
+    } finally {
+      if (name !== t.nameOf(previous)) host.reservedNames.delete(name);
+    }
   }
 
   async function remove(id: string, props: Props): Promise<void> {
