@@ -79,7 +79,7 @@ export interface ResourceType<I, O, X = undefined> {
  * planned again, a bounded number of times. Any other refusal is the user's to see at once.
  */
 const STALE_PLAN_ATTEMPTS = 3;
-const STALE = /No such process|Cannot find device|File exists|No such file or directory/;
+const STALE = /No such process|Cannot find device|File exists|No such file or directory|Device or resource busy/;
 
 /** Runs `body` again while it fails with an apply the host undid on a stale view; the last failure is thrown. */
 async function replanning<T>(body: () => Promise<T>): Promise<T> {
@@ -195,15 +195,22 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
    * then have taken that name. Such a resource, updated (as the engine updates any resource whose create failed to
    * initialize), takes a free name of its template, as its create would have: never the other resource's object.
    */
-  function nameForUpdate(previous: O, r: Known<I>, snapshot: HostSnapshot, host: Host): string {
+  function nameForUpdate(previous: O, r: Known<I>, snapshot: HostSnapshot, host: Host): { name: string; reserved?: string } {
     const recorded = t.nameOf(previous);
     const naming = t.naming;
-    if (!naming || naming.external?.(r) === true) return recorded;
-    const wanted = naming.wanted(r);
-    const link = snapshot.link(recorded);
     const interrupted = (previous as { interruptedCreate?: boolean }).interruptedCreate === true;
-    if (!interrupted || !isNameTemplate(wanted) || !link || ownership(link.alias, naming.owner(r)) !== "other") return recorded;
-    return chooseName({ ...naming, wanted, owner: naming.owner(r), adopt: false }, snapshot, host).name;
+    if (!naming || naming.external?.(r) === true || !interrupted) return { name: recorded };
+    const wanted = naming.wanted(r);
+    if (!isNameTemplate(wanted)) return { name: recorded };
+    // Taken: made by another resource since, or handed to a create of this process whose apply is still to come.
+    const link = snapshot.link(recorded);
+    if ((link && ownership(link.alias, naming.owner(r)) === "other") || host.reservedNames.has(recorded)) {
+      const name = chooseName({ ...naming, wanted, owner: naming.owner(r), adopt: false }, snapshot, host).name;
+      return { name, reserved: name };
+    }
+    // Still free: kept from the creates of this process until the update is over.
+    host.reservedNames.add(recorded);
+    return { name: recorded, reserved: recorded };
   }
 
   async function update(id: string, olds: Props, news: Props): Promise<{ outs: Props }> {
@@ -211,15 +218,18 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const r = resolveKnown(news as unknown as I, `updating ${t.noun} ${id}`);
     const host = connect(r.connection, `updating ${t.noun} ${id}`);
     let name = t.nameOf(previous);
+    const reservations: string[] = [];
     try {
       const outputs = await replanning(async () => {
         const snapshot = await host.observe();
-        name = nameForUpdate(previous, r, snapshot, host);
+        const chosen = nameForUpdate(previous, r, snapshot, host);
+        name = chosen.name;
+        if (chosen.reserved) reservations.push(chosen.reserved);
         return run({ host, snapshot, name, desired: r, previous }, "updating");
       });
       return { outs: stripUndefined(outputs ?? t.recorded(r, name)) as unknown as Props };
     } finally {
-      if (name !== t.nameOf(previous)) host.reservedNames.delete(name);
+      for (const n of reservations) host.reservedNames.delete(n);
     }
   }
 
