@@ -87,6 +87,12 @@ export function dnsmasqFilesOf(config: DnsmasqConfig): DnsmasqFiles {
   };
 }
 
+/** The files of the network's dnsmasq, or undefined when it runs none. */
+export function wantedDnsmasqFiles(n: DnsmasqNetwork): DnsmasqFiles | undefined {
+  const config = dnsmasqConfigOf(n);
+  return config && dnsmasqFilesOf(config);
+}
+
 /** The configuration without its comment lines: a change of those alone (the header's network name) needs no restart. */
 const settings = (conf: string) => conf.split("\n").filter((l) => !l.startsWith("#")).join("\n");
 
@@ -135,15 +141,15 @@ export function dnsmasqDrift(bridge: string, wanted: DnsmasqFiles | undefined, o
 /** The dnsmasq outputs as observed: the inputs it serves, its leases, and what the host lacks of it. */
 export function observedDnsmasq(previous: DnsmasqNetwork, host: { dnsmasq?: ReadonlyMap<string, ObservedDnsmasq> }): DnsmasqOutputs {
   const bridge = previous.bridge.name;
-  const config = dnsmasqConfigOf(previous);
+  const wanted = wantedDnsmasqFiles(previous);
   const observed = host.dnsmasq?.get(bridge);
-  const drift = dnsmasqDrift(bridge, config && dnsmasqFilesOf(config), observed);
+  const drift = dnsmasqDrift(bridge, wanted, observed);
   const leases = observed?.files.leases;
   return stripUndefined({
     domain: previous.domain,
     dns: previous.dns,
     dnsmasqOptions: previous.dnsmasqOptions,
-    dhcpLeases: config && leases !== undefined ? parseDnsmasqLeases(leases) : undefined,
+    dhcpLeases: wanted && leases !== undefined ? parseDnsmasqLeases(leases) : undefined,
     dnsmasqDrift: drift.length > 0 ? drift : undefined,
   });
 }

@@ -17,7 +17,7 @@ import { floorClasses } from "../bandwidth/plan";
 import type { Bandwidth } from "../bandwidth/schema";
 import { networkToXml } from "../../libvirt/network-xml";
 import type { DnsmasqFiles } from "../../net/operation";
-import { dnsmasqConfigOf, dnsmasqFilesOf as renderDnsmasqFiles } from "./dnsmasq-plan";
+import { wantedDnsmasqFiles } from "./dnsmasq-plan";
 
 import { ownerAlias } from "../../net/owner-alias";
 /** 2: interfaces carry their owner's alias and routes virtnet's protocol; 1 wrote "virtnet" and `proto static`. */
@@ -116,14 +116,8 @@ export function networkDesired(o: NetworkOutputs): NetworkDesired {
     routes: o.routes.map(desiredRoute),
     bandwidth: o.bandwidth,
     forward: forwardRules(o.forward),
-    dnsmasq: dnsmasqFilesOf(o),
+    dnsmasq: wantedDnsmasqFiles(o),
   };
-}
-
-/** The files of the network's dnsmasq, or undefined when it needs none. */
-function dnsmasqFilesOf(o: NetworkOutputs): DnsmasqFiles | undefined {
-  const config = o.forward?.mode === "bridge" ? undefined : dnsmasqConfigOf(o);
-  return config && renderDnsmasqFiles(config);
 }
 
 /** The forward inputs as the firewall planner takes them; no forward is libvirt's isolated network. */

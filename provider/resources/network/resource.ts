@@ -18,7 +18,7 @@ import { networkRuleFailures } from "./rules";
 import { autostartDrift, autostartProblem, networkBootScript, networkSysctl, planAutostart } from "./autostart-plan";
 import type { AutostartObservation } from "../../systemd/observe-autostart";
 import { bootScriptPath } from "../../systemd/autostart-paths";
-import { dnsmasqConfigOf, observedDnsmasq, planDnsmasq } from "./dnsmasq-plan";
+import { dnsmasqConfigOf, observedDnsmasq, planDnsmasq, wantedDnsmasqFiles } from "./dnsmasq-plan";
 import { dnsmasqPreflightProblems, probeDnsmasq, type DnsmasqProbe } from "../../host/dnsmasq-probe";
 import { isHostBridge, type NetworkInputs } from "./schema";
 
@@ -67,7 +67,7 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
   // The host's dnsmasq only when the plan is to start one.
   observe: async (c) => {
     if (!c.desired || isHostBridge(c.desired.forward)) return {};
-    const wanted = networkDesired(recordedNetwork(c.desired, c.name)).dnsmasq;
+    const wanted = wantedDnsmasqFiles(recordedNetwork(c.desired, c.name));
     const starts = planDnsmasq(c.name, wanted, c.snapshot.dnsmasq.get(c.name)).some((o) => o.op === "dnsmasqStart");
     const [tc, dnsmasqProbe] = await Promise.all([observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`), starts ? probeDnsmasq(c.host) : undefined]);
     return { tc, dnsmasqProbe };
