@@ -1,6 +1,8 @@
 // Group commit: jobs submitted while an exec is in flight share the next exec (docs/architecture.md §5), so N parallel
 // resources on one host cost far fewer than N round trips. Identical probes and observations in one batch run once;
-// the batch's applies run together in one detached job, so the detach-and-lock cost is paid once per batch.
+// the batch's applies run together in one detached job, so the detach-and-lock cost is paid once per batch. Applies
+// that carry a plan are first tried as one merged plan (docs/architecture.md §5.2): a wave's operations in a few
+// -batch processes rather than hundreds; if it fails it undoes itself and each apply runs on its own.
 import { randomBytes } from "node:crypto";
 import { PREPARE, renderDetached } from "./detached-script";
 import type { ExecResult, RemoteShell } from "./remote-shell";
@@ -11,25 +13,37 @@ import type { ExecResult, RemoteShell } from "./remote-shell";
  */
 export type JobKind = "probe" | "apply" | "observe";
 
-interface Pending {
+interface Pending<P> {
   script: string;
   kind: JobKind;
+  /** An apply's plan, which the batcher may merge with the other applies' plans. */
+  plan?: P;
   resolve: (r: ExecResult) => void;
   reject: (e: Error) => void;
 }
 
-export class Batcher {
-  private queue: Pending[] = [];
+/**
+ * One script applying every plan, in one go: it exits 0 having applied all of them, or non-zero having undone what it
+ * did. `P` is opaque here: the renderers know what a plan is.
+ */
+export type MergeApplies<P> = (plans: readonly P[]) => string;
+
+export class Batcher<P = never> {
+  private queue: Pending<P>[] = [];
   private inFlight = false;
   private scheduled = false;
   /** Number of execs and jobs so far, for tests and the benchmark. */
   readonly stats = { execs: 0, jobs: 0 };
 
-  constructor(private readonly shell: RemoteShell) {}
+  constructor(
+    private readonly shell: RemoteShell,
+    private readonly merge?: MergeApplies<P>,
+  ) {}
 
-  submit(script: string, kind: JobKind = "probe"): Promise<ExecResult> {
+  /** Runs `script` in the next exec; an apply's `plan` lets it share one merged script with the batch's other applies. */
+  submit(script: string, kind: JobKind = "probe", plan?: P): Promise<ExecResult> {
     return new Promise<ExecResult>((resolve, reject) => {
-      this.queue.push({ script, kind, resolve, reject });
+      this.queue.push({ script, kind, plan, resolve, reject });
       this.schedule();
     });
   }
@@ -61,12 +75,14 @@ export class Batcher {
     }
   }
 
-  private async runBatch(batch: Pending[]): Promise<void> {
+  private async runBatch(batch: Pending<P>[]): Promise<void> {
     const unique = (kind: JobKind) => [...new Set(batch.filter((p) => p.kind === kind).map((p) => p.script))];
     // Two applies with the same text are still two applies: each resource is told what its own did.
     const applies = batch.filter((p) => p.kind === "apply");
     const jn = nonce();
-    const job = applies.length === 0 ? undefined : renderDetached(applies.length === 1 ? applies[0].script : combine(applies.map((p) => p.script), jn));
+    const members = applies.flatMap((p, i) => (p.plan === undefined ? [] : [i]));
+    const merged = this.merge && members.length >= 2 ? { script: this.merge(members.map((i) => applies[i].plan!)), members } : undefined;
+    const job = applies.length === 0 ? undefined : renderDetached(applies.length === 1 ? applies[0].script : combine(applies.map((p) => p.script), jn, merged));
     const scripts = [...unique("probe"), ...(job ? [job] : []), ...unique("observe")];
     const results = scripts.length === 1 ? [await this.shell.run(scripts[0])] : await this.runCombined(scripts);
     const byScript = new Map(scripts.map((s, i) => [s, results[i]]));
@@ -91,8 +107,11 @@ export class Batcher {
 const nonce = () => randomBytes(6).toString("hex");
 const mark = (n: string, i: number, part: string) => `@@virtnet-${n}-${i}-${part}@@`;
 
-/** One script running each of `scripts` in a subshell of its own, then printing each one's status and output, marked. */
-function combine(scripts: string[], n: string): string {
+/**
+ * One script running each of `scripts` in a subshell of its own, then printing each one's status and output, marked.
+ * With `merged`, that script runs first; if it succeeds, the `members` it stands for report its result and do not run.
+ */
+function combine(scripts: string[], n: string, merged?: { script: string; members: number[] }): string {
   // The outputs wait in virtnet's own run directory, never the host's /tmp. The directory goes however the shell
   // ends (a signal exits through the EXIT trap too, the traps set before mktemp runs); one that a killed shell left
   // is found by name and removed by a later batch, as the detached applies' files are.
@@ -103,11 +122,21 @@ function combine(scripts: string[], n: string): string {
     `${PREPARE} 2>/dev/null || exit 97`,
     `find "$vd" -maxdepth 1 -name 'batch.*' -mmin +10 -exec rm -rf {} + 2>/dev/null`,
     'd=$(mktemp -d "$vd/batch.XXXXXX") || exit 97',
+    // show I: script I's status and output, marked (the format `mark` names and `split` reads).
+    `show() { printf '%s\\n' "@@virtnet-${n}-$1-rc@@"; cat "$d/r$1"; printf '%s\\n' "@@virtnet-${n}-$1-out@@"; cat "$d/o$1"; printf '\\n%s\\n' "@@virtnet-${n}-$1-err@@"; cat "$d/e$1"; printf '\\n%s\\n' "@@virtnet-${n}-$1-end@@"; }`,
+    "m=0",
   ];
-  scripts.forEach((s, i) => lines.push(`(\n${s}\n) >"$d/o${i}" 2>"$d/e${i}" </dev/null; echo $? >"$d/r${i}"`));
-  scripts.forEach((_, i) =>
-    lines.push(`printf '%s\\n' '${mark(n, i, "rc")}'; cat "$d/r${i}"; printf '%s\\n' '${mark(n, i, "out")}'; cat "$d/o${i}"; printf '\\n%s\\n' '${mark(n, i, "err")}'; cat "$d/e${i}"; printf '\\n%s\\n' '${mark(n, i, "end")}'`),
-  );
+  const members = new Set(merged?.members);
+  if (merged) {
+    lines.push(
+      `if (\n${merged.script}\n) >"$d/m" 2>"$d/me" </dev/null; then m=1; mo=$(cat "$d/m"); me=$(cat "$d/me"); fi`,
+      // showm I: an apply the merged script made; its output is the merged script's. Builtins only: a wave may
+      // merge hundreds of applies.
+      `showm() { printf '%s\\n0\\n%s\\n' "@@virtnet-${n}-$1-rc@@" "@@virtnet-${n}-$1-out@@"; [ -z "$mo" ] || printf '%s\\n' "$mo"; printf '\\n%s\\n' "@@virtnet-${n}-$1-err@@"; [ -z "$me" ] || printf '%s\\n' "$me"; printf '\\n%s\\n' "@@virtnet-${n}-$1-end@@"; }`,
+    );
+  }
+  scripts.forEach((s, i) => lines.push(`${members.has(i) ? '[ "$m" = 1 ] || ' : ""}{ (\n${s}\n) >"$d/o${i}" 2>"$d/e${i}" </dev/null; echo $? >"$d/r${i}"; }`));
+  scripts.forEach((_, i) => lines.push(members.has(i) ? `if [ "$m" = 1 ]; then showm ${i}; else show ${i}; fi` : `show ${i}`));
   // One brace group: sh parses all of it before running any of it, so a script cut short in transit runs nothing
   // (and leaves no directory) instead of waiting, half-run, for the rest.
   return ["{", ...lines, "}"].join("\n") + "\n";

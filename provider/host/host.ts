@@ -6,6 +6,7 @@ import { quoteArgv } from "../exec/quote";
 import { trace, tracing } from "../exec/exec-trace";
 import { OBSERVE_LOCK } from "../exec/detached-script";
 import { parseApplyOutput, renderApplyScript } from "../plan/apply-script";
+import { mergePlans } from "../plan/merge-plans";
 import type { Operation } from "../net/operation";
 import { HostSnapshot, SNAPSHOT_SCRIPT } from "./snapshot";
 import { randomBytes } from "node:crypto";
@@ -39,7 +40,7 @@ export class ApplyError extends Error {
 export class ApplyInterrupted extends Error {}
 
 export class Host {
-  private readonly batcher: Batcher;
+  private readonly batcher: Batcher<readonly Operation[]>;
   /** Names handed out by allocators but not yet created, so concurrent creates never pick the same one. */
   readonly reservedNames = new Set<string>();
   /** Names another process took while this one raced for them (kept out of later choices). */
@@ -53,7 +54,8 @@ export class Host {
     readonly shell: RemoteShell,
     private readonly safety: SafeApplyOptions = { confirmTimeoutSeconds: 0 },
   ) {
-    this.batcher = new Batcher(shell);
+    // A wave's plans are applied as one merged plan where that is the same as applying them one after another.
+    this.batcher = new Batcher(shell, (plans) => renderApplyScript(mergePlans(plans)));
   }
 
   get label(): string {
@@ -94,7 +96,7 @@ export class Host {
     // The wave's observation rides in the same exec, after every apply of the batch.
     const observed = this.observe();
     observed.catch(() => undefined);
-    const r = await this.batcher.submit(renderApplyScript(ops), "apply").catch((e: Error) => {
+    const r = await this.batcher.submit(renderApplyScript(ops), "apply", ops).catch((e: Error) => {
       throw new ApplyInterrupted(
         `${what} on ${this.label}: the connection failed during the apply (${e.message}); the host completes or undoes the change on its own. Run the update again: virtnet reads what exists and converges it`,
       );

@@ -32,4 +32,31 @@ describe("apply with rollback", () => {
     expect(shell.execs).toBe(1);
     await host.apply([{ op: "linkDel", name: "rb1" }], "deleting rb1");
   });
+
+  it("applies a wave's plans merged, in one exec; one that fails is undone alone and the others are applied", async () => {
+    const shell = new LocalShell(sb.namespace);
+    const host = new Host(shell);
+    const tap = (name: string, mtu: number) =>
+      [
+        { op: "tapAdd", name },
+        { op: "linkSetMtu", name, mtu },
+        { op: "linkSetUp", name },
+      ] as const;
+    const failing = [{ op: "tapAdd", name: "mt1" }, { op: "addrAdd", name: "nosuchdev", family: "ipv4", address: "10.2.0.1", prefix: 24 }] as const;
+    const results = await Promise.allSettled([host.apply(tap("mt0", 9000), "creating mt0"), host.apply(failing, "creating mt1"), host.apply(tap("mt2", 4000), "creating mt2")]);
+    expect(shell.execs).toBe(1);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(((results[1] as PromiseRejectedResult).reason as Error).message).toMatch(/creating mt1 on .*`ip addr add 10.2.0.1\/24 broadcast 10.2.0.255 dev nosuchdev` failed \(exit 1\): Cannot find device "nosuchdev"; the steps before it were undone/);
+    const links = new Map((sb.ipJson(["link", "show"]) as Array<{ ifname: string; mtu: number; flags: string[] }>).map((l) => [l.ifname, l]));
+    expect(links.has("mt1")).toBe(false);
+    expect([links.get("mt0")?.mtu, links.get("mt2")?.mtu]).toEqual([9000, 4000]);
+    expect(links.get("mt0")?.flags).toContain("UP");
+
+    // All of them succeeding: one exec, and each resource sees the wave's result.
+    const again = await Promise.all([host.apply(tap("mt3", 2000), "creating mt3"), host.apply(tap("mt4", 3000), "creating mt4")]);
+    expect(shell.execs).toBe(2);
+    expect(again.map((snap) => [snap.link("mt3")?.mtu, snap.link("mt4")?.mtu])).toEqual([[2000, 3000], [2000, 3000]]);
+    await Promise.all(["mt0", "mt2", "mt3", "mt4"].map((name) => host.apply([{ op: "tapDel", name }], `deleting ${name}`)));
+    expect((sb.ipJson(["link", "show"]) as Array<{ ifname: string }>).filter((l) => l.ifname.startsWith("mt"))).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -91,6 +91,57 @@ describe("applies in a batch", () => {
       // Identical applies are still two applies.
       expect(c).toEqual({ code: 0, stdout: "a-out\n", stderr: "" });
       expect(seen).toEqual({ code: 0, stdout: "written\n", stderr: "" });
+    } finally {
+      cleanup();
+    }
+  });
+
+  // The merge stands in for the renderers: a plan here is a list of shell lines, merged by joining them.
+  const mergeLines = (plans: readonly string[][]) => plans.flat().join("\n") + "\n";
+
+  it("run as one merged script when it succeeds, each apply told the merged result, none run on its own", async () => {
+    const { shell, scripts, dir, cleanup } = detachedShell();
+    try {
+      const batcher = new Batcher<string[]>(shell, mergeLines);
+      const plans = [[`echo 1 >> ${dir}/merged`], [`echo 2 >> ${dir}/merged`], [`echo 3 >> ${dir}/merged`]];
+      const results = await Promise.all(plans.map((p, i) => batcher.submit(`echo alone-${i} >> ${dir}/alone; echo own-${i}`, "apply", p)));
+      expect(scripts).toHaveLength(1);
+      expect(readFileSync(`${dir}/merged`, "utf8")).toBe("1\n2\n3\n");
+      expect(existsSync(`${dir}/alone`)).toBe(false);
+      for (const r of results) expect(r).toEqual({ code: 0, stdout: "", stderr: "" });
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("run one by one when the merged script fails, each with its own result; applies without a plan always alone", async () => {
+    const { shell, scripts, dir, cleanup } = detachedShell();
+    try {
+      const batcher = new Batcher<string[]>(shell, mergeLines);
+      const [a, b, c] = await Promise.all([
+        batcher.submit(`echo a >> ${dir}/alone; echo a-out`, "apply", [`echo merged-a >> ${dir}/merged`]),
+        batcher.submit("echo b-err >&2; exit 3", "apply", [`echo merged-b >> ${dir}/merged`, "exit 1"]),
+        batcher.submit(`echo c >> ${dir}/alone; echo c-out`, "apply"),
+      ]);
+      expect(scripts).toHaveLength(1);
+      // The merged attempt ran (and, as a real one does, would have undone itself); then each apply on its own.
+      expect(readFileSync(`${dir}/merged`, "utf8")).toBe("merged-a\nmerged-b\n");
+      expect(readFileSync(`${dir}/alone`, "utf8")).toBe("a\nc\n");
+      expect(a).toEqual({ code: 0, stdout: "a-out\n", stderr: "" });
+      expect(b).toEqual({ code: 3, stdout: "", stderr: "b-err\n" });
+      expect(c).toEqual({ code: 0, stdout: "c-out\n", stderr: "" });
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("merge nothing for a single apply with a plan", async () => {
+    const { shell, scripts, cleanup } = detachedShell();
+    try {
+      const batcher = new Batcher<string[]>(shell, (plans) => (plans.length < 2 ? expect.fail("merged a single plan") : mergeLines(plans)));
+      const r = await batcher.submit("echo own", "apply", ["echo merged"]);
+      expect(r).toEqual({ code: 0, stdout: "own\n", stderr: "" });
+      expect(scripts).toHaveLength(1);
     } finally {
       cleanup();
     }
