@@ -1,7 +1,7 @@
 // Group commit: jobs submitted while an exec is in flight share the next exec (docs/architecture.md §5), so N parallel
 // resources on one host cost far fewer than N round trips. Identical probes and observations in one batch run once;
 // the batch's applies run together in one detached job, so the detach-and-lock cost is paid once per batch. Applies
-// that carry a plan are first tried as one merged plan (docs/architecture.md §5.2): a wave's operations in a few
+// that carry a plan are first tried as one merged plan (docs/architecture.md §5): a wave's operations in a few
 // -batch processes rather than hundreds; if it fails it undoes itself and each apply runs on its own.
 import { randomBytes } from "node:crypto";
 import { PREPARE, renderDetached } from "./detached-script";

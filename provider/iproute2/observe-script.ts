@@ -35,7 +35,9 @@ export const SNAPSHOT_SCRIPT = [
   `printf '\\n%s\\n' '${SECTION} forwarding'; cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo 0; cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null || echo 0`,
   // libvirt's check before IPv6 forwarding (docs/libvirt-behaviour.md §9.7): the interfaces holding kernel-
   // autoconfigured routes (RTF_ADDRCONF, 0x40000), each with its accept_ra, after all/accept_ra.
-  `printf '\\n%s\\n' '${SECTION} ra'; if [ -r /proc/net/ipv6_route ]; then cat /proc/sys/net/ipv6/conf/all/accept_ra 2>/dev/null || echo 1; while read -r _ _ _ _ _ _ _ _ f d; do [ $((0x$f & 0x40000)) -ne 0 ] && printf '%s %s\\n' "$d" "$(cat "/proc/sys/net/ipv6/conf/$d/accept_ra" 2>/dev/null || echo 1)"; done < /proc/net/ipv6_route | sort -u; else echo unreadable; fi`,
+  // The flags are 8 hex digits: RTF_ADDRCONF is bit 2 of the 4th. One awk, not a shell loop over the table, which on
+  // a host with a hundred taps holds hundreds of link-local and multicast routes.
+  `printf '\\n%s\\n' '${SECTION} ra'; if [ -r /proc/net/ipv6_route ]; then cat /proc/sys/net/ipv6/conf/all/accept_ra 2>/dev/null || echo 1; for d in $(awk 'substr($9, 4, 1) ~ /[4-7c-f]/ { print $10 }' /proc/net/ipv6_route | sort -u); do printf '%s %s\\n' "$d" "$(cat "/proc/sys/net/ipv6/conf/$d/accept_ra" 2>/dev/null || echo 1)"; done; else echo unreadable; fi`,
   // virtnet's dnsmasq instances, their files, leases and reservations (docs/libvirt-behaviour.md §10.4).
   `printf '\\n%s\\n' '${SECTION} dnsmasq'`,
   DNSMASQ_OBSERVE_SCRIPT,

@@ -43,14 +43,27 @@ export function effectivePrefix(address: string, prefix?: number, netmask?: stri
   return undefined;
 }
 
+/**
+ * networkAddress's results: each of a wave's route resources compares its destination with every route observed on
+ * its bridge, so the same few hundred addresses are parsed tens of thousands of times (bounded, as a host is).
+ */
+const networkMemo = new Map<string, string>();
+
 /** The address with its host bits cleared. */
 export function networkAddress(address: string, prefix: number): string {
-  const bytes = ipaddr.parse(address).toByteArray();
-  const masked = bytes.map((b, i) => {
-    const bitsInByte = Math.max(0, Math.min(8, prefix - i * 8));
-    return b & ((0xff << (8 - bitsInByte)) & 0xff);
-  });
-  return ipaddr.fromByteArray(masked).toString();
+  const key = `${address}/${prefix}`;
+  let network = networkMemo.get(key);
+  if (network === undefined) {
+    const bytes = ipaddr.parse(address).toByteArray();
+    const masked = bytes.map((b, i) => {
+      const bitsInByte = Math.max(0, Math.min(8, prefix - i * 8));
+      return b & ((0xff << (8 - bitsInByte)) & 0xff);
+    });
+    network = ipaddr.fromByteArray(masked).toString();
+    if (networkMemo.size >= 8192) networkMemo.clear();
+    networkMemo.set(key, network);
+  }
+  return network;
 }
 
 /** IPv4 broadcast: the address with its host bits set (what libvirt sends as IFA_BROADCAST). */

@@ -1,6 +1,6 @@
 // One wave's plans as one sequence of operations, ordered so that consecutive operations share a -batch tool as often as
 // possible: 100 guests' plans become a few `ip -batch`, `bridge -batch` and `tc -batch` runs instead of hundreds of
-// processes (docs/architecture.md §5.2). Pure: it only reorders, and only where the order cannot matter.
+// processes (docs/architecture.md §5). Pure: it only reorders, and only where the order cannot matter.
 import { renderBatchLine } from "../iproute2/render-operation";
 import type { Operation } from "../net/operation";
 

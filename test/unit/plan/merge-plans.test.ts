@@ -1,5 +1,5 @@
 // A wave's plans merged into one: each plan's order kept, shared devices and host-wide state in plan order, and
-// operations of one tool grouped (docs/architecture.md §5.2).
+// operations of one tool grouped (docs/architecture.md §5).
 import { describe, expect, it } from "vitest";
 import { mergePlans } from "../../../provider/plan/merge-plans";
 import { renderApplyScript } from "../../../provider/plan/apply-script";
