@@ -79,9 +79,9 @@ export class FakeHost implements RemoteShell {
    * Each job is answered in order, framed by the wrapper's own markers.
    */
   private batch(wrapper: string): ExecResult {
-    const nonce = /@@virtnet-([0-9a-f]+)-0-rc@@/.exec(wrapper)?.[1];
+    const nonce = /@@virtnet-([0-9a-f]+)-\$1-rc@@/.exec(wrapper)?.[1];
     if (!nonce) throw new Error("fake host: a batch without its markers");
-    const jobs = [...wrapper.matchAll(/^\(\n([\s\S]*?)\n\) >"\$d\/o\d+"/gm)].map((m) => m[1]);
+    const jobs = [...wrapper.matchAll(/^(?:\[ "\$m" = 1 \] \|\| )?\{ \(\n([\s\S]*?)\n\) >"\$d\/o\d+"/gm)].map((m) => m[1]);
     const mark = (i: number, part: string) => `@@virtnet-${nonce}-${i}-${part}@@`;
     const stdout = jobs
       .map((job, i) => {
