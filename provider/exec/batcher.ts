@@ -18,6 +18,7 @@ interface Pending<P> {
   kind: JobKind;
   /** An apply's plan, which the batcher may merge with the other applies' plans. */
   plan?: P;
+  promise: Promise<ExecResult>;
   resolve: (r: ExecResult) => void;
   reject: (e: Error) => void;
 }
@@ -32,6 +33,8 @@ export class Batcher<P = never> {
   private queue: Pending<P>[] = [];
   private inFlight = false;
   private scheduled = false;
+  /** The observations of the exec in flight, by script (see `running`). */
+  private observing = new Map<string, Promise<ExecResult>>();
   /** Number of execs and jobs so far, for tests and the benchmark. */
   readonly stats = { execs: 0, jobs: 0 };
 
@@ -42,10 +45,20 @@ export class Batcher<P = never> {
 
   /** Runs `script` in the next exec; an apply's `plan` lets it share one merged script with the batch's other applies. */
   submit(script: string, kind: JobKind = "probe", plan?: P): Promise<ExecResult> {
-    return new Promise<ExecResult>((resolve, reject) => {
-      this.queue.push({ script, kind, plan, resolve, reject });
-      this.schedule();
-    });
+    let settle!: Pick<Pending<P>, "resolve" | "reject">;
+    const promise = new Promise<ExecResult>((resolve, reject) => (settle = { resolve, reject }));
+    this.queue.push({ script, kind, plan, promise, ...settle });
+    this.schedule();
+    return promise;
+  }
+
+  /**
+   * The result of the observation `script` in the exec in flight, if it has one. It runs after that exec's applies, so
+   * it shows every change this process had been told of when asking; a plan can use it instead of waiting for the
+   * next exec (one exec less per wave). An apply's own observation must not: it has to follow that apply.
+   */
+  running(script: string): Promise<ExecResult> | undefined {
+    return this.observing.get(script);
   }
 
   private schedule(): void {
@@ -63,11 +76,13 @@ export class Batcher<P = never> {
     const batch = this.queue;
     this.queue = [];
     this.inFlight = true;
+    this.observing = new Map(batch.filter((p) => p.kind === "observe").map((p) => [p.script, p.promise]));
     this.stats.execs++;
     this.stats.jobs += batch.length;
     try {
       await this.runBatch(batch);
     } catch (e) {
+      this.observing = new Map();
       for (const p of batch) p.reject(e as Error);
     } finally {
       this.inFlight = false;
@@ -88,6 +103,8 @@ export class Batcher<P = never> {
     const byScript = new Map(scripts.map((s, i) => [s, results[i]]));
     const jobResult = job === undefined ? undefined : byScript.get(job)!;
     const applyResults = applies.length <= 1 || jobResult === undefined ? [jobResult] : splitJob(jobResult, jn, applies.length);
+    // Done: from here on, an observation asked for belongs to the next exec.
+    this.observing = new Map();
     let a = 0;
     for (const p of batch) p.resolve(p.kind === "apply" ? applyResults[a++]! : byScript.get(p.script)!);
   }

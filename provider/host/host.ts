@@ -21,6 +21,9 @@ export interface SafeApplyOptions {
   dial?: () => RemoteShell;
 }
 
+/** The observation script, under the shared lock (it waits for any apply in progress). */
+const OBSERVE = `${OBSERVE_LOCK}\n${SNAPSHOT_SCRIPT}\n`;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
 /** A plan failed on the host. `rolledBack` says whether the steps that had run were undone. */
@@ -72,11 +75,20 @@ export class Host {
   }
 
   /**
-   * The host's state. Every resource of a wave shares one observation: identical scripts in a batch run once, an
-   * observation runs after the batch's applies, and its output is parsed once.
+   * The host's state, to plan from. Every resource of a wave shares one observation: identical scripts in a batch run
+   * once, an observation runs after the batch's applies, and its output is parsed once. While an exec is in flight,
+   * its observation serves (it follows every apply this process has been told of), not the next exec's.
    */
   async observe(): Promise<HostSnapshot> {
-    const r = await this.batcher.submit(`${OBSERVE_LOCK}\n${SNAPSHOT_SCRIPT}\n`, "observe");
+    return this.snapshotOf(await (this.batcher.running(OBSERVE) ?? this.batcher.submit(OBSERVE, "observe")));
+  }
+
+  /** An observation in the next exec: after an apply submitted with it, or after a confirmation. */
+  private async observeNext(): Promise<HostSnapshot> {
+    return this.snapshotOf(await this.batcher.submit(OBSERVE, "observe"));
+  }
+
+  private snapshotOf(r: { code: number; stdout: string; stderr: string }): HostSnapshot {
     if (r.code !== 0) throw new Error(`cannot read the network state of ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
     if (this.parsed?.stdout !== r.stdout) this.parsed = { stdout: r.stdout, snapshot: HostSnapshot.parse(r.stdout) };
     return this.parsed.snapshot;
@@ -94,7 +106,7 @@ export class Host {
     const risk = this.safety.confirmTimeoutSeconds > 0 && this.safety.dial ? riskOf(ops, access) : undefined;
     if (risk) return this.safeApply(ops, what, risk, access!);
     // The wave's observation rides in the same exec, after every apply of the batch.
-    const observed = this.observe();
+    const observed = this.observeNext();
     observed.catch(() => undefined);
     const r = await this.batcher.submit(renderApplyScript(ops), "apply", ops).catch((e: Error) => {
       throw new ApplyInterrupted(
@@ -151,7 +163,7 @@ export class Host {
     const confirmation = await this.confirmBefore(tx.id, armed + (timeout - 10) * 1000, later);
     if (confirmation?.kind === "confirmed") {
       if (confirmation.afterFailed) throw new ApplyError(`${what} on ${this.label}: the change was confirmed, but writing its autostart files failed (they were undone); run again`, true);
-      return this.observe();
+      return this.observeNext();
     }
     if (confirmation?.kind === "gone") {
       throw new ApplyError(`${what} on ${this.label}: the connection was lost before the apply reported, and the host had already undone it (the change: ${risk}); run again`, true);

@@ -64,6 +64,23 @@ describe("group commit", () => {
   });
 });
 
+describe("an observation in flight", () => {
+  it("serves a plan asked for meanwhile, and only while its exec runs", async () => {
+    const shell = new LocalShell();
+    const batcher = new Batcher(shell);
+    const observe = "sleep 0.2; date +%N";
+    expect(batcher.running(observe)).toBeUndefined();
+    const first = batcher.submit(observe, "observe");
+    await new Promise((r) => setTimeout(r, 50));
+    const joined = batcher.running(observe);
+    expect(joined).toBe(first);
+    expect(batcher.running("another script")).toBeUndefined();
+    await first;
+    expect(batcher.running(observe)).toBeUndefined();
+    expect(shell.execs).toBe(1);
+  });
+});
+
 describe("applies in a batch", () => {
   // The run directory moves to a temporary one so the test writes nothing of the machine's.
   function detachedShell() {
