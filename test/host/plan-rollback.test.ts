@@ -59,4 +59,20 @@ describe("apply with rollback", () => {
     await Promise.all(["mt0", "mt2", "mt3", "mt4"].map((name) => host.apply([{ op: "tapDel", name }], `deleting ${name}`)));
     expect((sb.ipJson(["link", "show"]) as Array<{ ifname: string }>).filter((l) => l.ifname.startsWith("mt"))).toEqual([]);
   });
+
+  it("plans from the observation of the exec in flight, but returns an apply the state after it", async () => {
+    const shell = new LocalShell(sb.namespace);
+    const host = new Host(shell);
+    const first = host.observe();
+    await new Promise((r) => setImmediate(r));
+    // The exec is in flight: a plan asked for now shares its observation ...
+    const joined = host.observe();
+    // ... while an apply submitted now goes to the next exec, and its snapshot must show what it did.
+    const applied = await host.apply([{ op: "tapAdd", name: "mt9" }], "creating mt9");
+    expect(await joined).toBe(await first);
+    expect((await first).link("mt9")).toBeUndefined();
+    expect(applied.link("mt9")).toBeDefined();
+    expect(shell.execs).toBe(2);
+    await host.apply([{ op: "tapDel", name: "mt9" }], "deleting mt9");
+  });
 });
