@@ -8,6 +8,7 @@ import { parseTcClasses, parseTcFilters, parseTcQdiscs, splitTcDeviceReport } fr
 import { NO_TC, type DeviceTc } from "../net/tc";
 import { forwardDropChains, hasTable, parseNftTable, type ForwardDropChain, type ObservedNftTable } from "../nftables/parse-nft";
 import type { NftFamily } from "../net/firewall-rule";
+import { networkAddress, type IpFamily } from "../net/ip-address";
 import { parseDnsmasqSection, type ObservedDnsmasq } from "../dnsmasq/observe-dnsmasq";
 import { NO_AUTOSTART, parseAutostartSection, type AutostartObservation } from "../systemd/observe-autostart";
 import { parseSshAccess, type SshAccess } from "../iproute2/parse-ssh-access";
@@ -41,6 +42,9 @@ export interface ForwardingObservation {
 
 export { SNAPSHOT_SCRIPT };
 
+/** A route's destination as the kernel identifies it: family, network address and prefix length. */
+const destinationKey = (d: { family: IpFamily; address: string; prefix: number }) => `${d.family} ${networkAddress(d.address, d.prefix)}/${d.prefix}`;
+
 export class HostSnapshot {
   readonly links: ReadonlyMap<string, ObservedLink>;
 
@@ -73,9 +77,24 @@ export class HostSnapshot {
     return this.tc.get(dev) ?? NO_TC;
   }
 
-  routesOn(dev: string): ObservedRoute[] {
-    return this.routes.filter((r) => r.dev === dev);
+  /**
+   * Main-table routes to the destination of `d`, on any device. The index is built once per snapshot: each of a wave's
+   * route resources looks up its own destination, so the wave costs O(routes), not O(resources × routes).
+   */
+  routesTo(d: { family: IpFamily; address: string; prefix: number }): readonly ObservedRoute[] {
+    if (!this.byDestination) {
+      this.byDestination = new Map();
+      for (const r of this.routes) {
+        const key = destinationKey(r);
+        const list = this.byDestination.get(key);
+        if (list) list.push(r);
+        else this.byDestination.set(key, [r]);
+      }
+    }
+    return this.byDestination.get(destinationKey(d)) ?? [];
   }
+
+  private byDestination?: Map<string, ObservedRoute[]>;
 
   static parse(stdout: string): HostSnapshot {
     const sections = new Map<string, string>();

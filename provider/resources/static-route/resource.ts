@@ -7,7 +7,7 @@ import type { Known } from "../../known";
 import { stripUndefined } from "../../strip-undefined";
 import { lifecycle, type ResourceType } from "../lifecycle";
 import { isLegacyState } from "../owned-link";
-import { desiredRoute, destinationText, isVirtnetRoute, routeOutputs, sameDestination } from "../route/model";
+import { desiredRoute, destinationText, isVirtnetRoute, routeOutputs } from "../route/model";
 import { allRouteSteps, planRoutes, routeCollisions } from "../route/plan";
 import { checkStaticRoute, routeAgainstNetworkFailures, staticRouteRuleFailures } from "./check";
 import { staticRoutePolicy } from "./diff";
@@ -33,7 +33,7 @@ function label(r: Route, host: Host): string {
  */
 function observedRoute(snapshot: HostSnapshot, r: Route, legacy: boolean): ObservedRoute | undefined {
   const d = desiredRoute(r);
-  const candidates = snapshot.routesOn(r.bridge).filter((o) => sameDestination(o, d) && o.gateway !== undefined && isVirtnetRoute(o, legacy));
+  const candidates = snapshot.routesTo(d).filter((o) => o.dev === r.bridge && o.gateway !== undefined && isVirtnetRoute(o, legacy));
   return candidates.find((o) => o.metric === d.metric) ?? candidates[0];
 }
 
@@ -49,12 +49,20 @@ function preflight(n: Route, snapshot: HostSnapshot, host: Host, managed: Static
     ...staticRouteRuleFailures(n).map((f) => `${f.property}: ${f.reason}`),
     ...routeAgainstNetworkFailures(n, ips, "").map((f) => `${f.property}: ${f.reason}`),
     ...routeCollisions(
-      { bridge: n.bridge, desired: [desiredRoute(n)], managed: managed ? [desiredRoute(managed)] : [], observed: snapshot.routes, legacy: isLegacyState(managed), adopt: n.adopt === true },
+      { bridge: n.bridge, desired: [desiredRoute(n)], managed: managed ? [desiredRoute(managed)] : [], observed: routesConcerned(snapshot, n, managed), legacy: isLegacyState(managed), adopt: n.adopt === true },
       () => "the route",
       true,
     ),
   ];
   if (problems.length > 0) throw new Error(`${label(n, host)}: ${[...new Set(problems)].join("; ")}`);
+}
+
+/**
+ * The observed routes the route planner can match for this resource: it matches only by destination (its own route,
+ * a collision, one to adopt), so the routes to the desired and the recorded destination are all it needs.
+ */
+function routesConcerned(snapshot: HostSnapshot, ...routes: (Route | undefined)[]): ObservedRoute[] {
+  return [...new Set(routes.flatMap((r) => (r ? snapshot.routesTo(desiredRoute(r)) : [])))];
 }
 
 function fragmentPath(r: Route): string {
@@ -87,7 +95,7 @@ export const staticRouteType: ResourceType<StaticRouteInputs, StaticRouteOutputs
     const managed = previous ? [desiredRoute(previous)] : [];
     const bridge = desired?.bridge ?? previous!.bridge;
     const adopt = desired?.adopt === true;
-    const steps = allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: snapshot.routes, legacy: isLegacyState(previous), adopt }));
+    const steps = allRouteSteps(planRoutes({ bridge, desired: desired ? [desiredRoute(desired)] : [], managed, observed: routesConcerned(snapshot, desired, previous), legacy: isLegacyState(previous), adopt }));
     const r = desired ?? previous!;
     // The fragment after the live change, in the same exec (docs/libvirt-behaviour.md §11.1).
     return [...steps, ...planFragment(fragmentPath(r), desired && bootFragment(desired), snapshot.autostart, previous && fragmentPath(previous))];

@@ -98,3 +98,16 @@ describe("StaticRoute adopt: true", () => {
     expect(() => plan({ adopt: true, metric: 5 })).toThrow(/adopt: true cannot take it over: it has metric 1 and the route declares metric 5/);
   });
 });
+
+describe("HostSnapshot.routesTo", () => {
+  const route = (address: string, prefix: number, dev: string, family: "ipv4" | "ipv6" = "ipv4"): ObservedRoute => ({ family, address, prefix, dev, metric: 0, type: "unicast", gateway: family === "ipv4" ? "10.0.0.2" : "fd00::2", protocol: "241" });
+  const routes = [route("10.50.1.0", 24, "br0"), route("10.50.1.0", 24, "br1"), route("10.50.1.0", 25, "br0"), route("10.50.2.0", 24, "br0"), route("fd00:1::", 64, "br0", "ipv6")];
+  const snapshot = new HostSnapshot([], routes);
+
+  it("finds the routes to a destination on every device, however its address is written", () => {
+    expect(snapshot.routesTo({ family: "ipv4", address: "10.50.1.77", prefix: 24 })).toEqual([routes[0], routes[1]]);
+    expect(snapshot.routesTo({ family: "ipv4", address: "10.50.1.0", prefix: 25 })).toEqual([routes[2]]);
+    expect(snapshot.routesTo({ family: "ipv6", address: "fd00:1:0:0::1", prefix: 64 })).toEqual([routes[4]]);
+    expect(snapshot.routesTo({ family: "ipv4", address: "10.50.3.0", prefix: 24 })).toEqual([]);
+  });
+});
