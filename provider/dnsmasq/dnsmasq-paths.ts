@@ -22,6 +22,12 @@ export interface DnsmasqPaths {
 export const DNSMASQ_STATE_DIR = "/var/lib/virtnet/dnsmasq";
 export const DNSMASQ_RUN_DIR = "/run/virtnet/dnsmasq";
 
+/**
+ * Shell test: pid `$p` is the dnsmasq of bridge `$b` (state directory `$d`), known by the `--conf-file=` virtnet starts
+ * it with, so that a pid file left behind and a pid reused since are never taken for it.
+ */
+export const OWNS_PID = `[ -n "$p" ] && tr '\\0' '\\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "--conf-file=$d/$b.conf"`;
+
 /** The paths for the network on `bridge`. */
 export function dnsmasqPaths(bridge: string): DnsmasqPaths {
   return {

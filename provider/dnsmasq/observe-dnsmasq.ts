@@ -2,7 +2,7 @@
 // configuration or a hosts directory, whether its dnsmasq runs, the files virtnet wrote, the lease file and the
 // DhcpHost reservations. One section of the host snapshot, read with a constant number of processes per network
 // and none at all on a host without virtnet's dnsmasq.
-import { DNSMASQ_RUN_DIR, DNSMASQ_STATE_DIR } from "./dnsmasq-paths";
+import { DNSMASQ_RUN_DIR, DNSMASQ_STATE_DIR, OWNS_PID } from "./dnsmasq-paths";
 
 export type DnsmasqFileName = "conf" | "hostsfile" | "addnhosts" | "leases";
 
@@ -23,7 +23,7 @@ export interface ObservedDnsmasq {
 export const DNSMASQ_OBSERVE_SCRIPT = [
   `d=${DNSMASQ_STATE_DIR}; if [ -d "$d" ]; then for b in $(ls "$d" | sed -n 's/\\.conf$//p; s/\\.hosts\\.d$//p' | sort -u); do`,
   `p=$(cat "${DNSMASQ_RUN_DIR}/$b.pid" 2>/dev/null); up=0`,
-  `if [ -n "$p" ] && tr '\\0' '\\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "--conf-file=$d/$b.conf"; then up=1; fi`,
+  `if ${OWNS_PID}; then up=1; fi`,
   `printf '@@bridge %s %s %s\\n' "$b" "\${p:--}" "$up"`,
   `for f in conf hostsfile addnhosts leases; do [ -f "$d/$b.$f" ] && printf '@@file %s\\n' "$f" && awk '{ print "|" $0 }' "$d/$b.$f"; done`,
   `for h in "$d/$b.hosts.d"/*; do [ -f "$h" ] && printf '@@host %s\\n' "\${h##*/}" && awk '{ print "|" $0 }' "$h"; done`,

@@ -3,7 +3,7 @@
 // command line, so a reused pid is never signalled; a restart that waits for the old process to let go of its ports.
 import type { DnsmasqFiles, Operation } from "../net/operation";
 import type { RenderedCommand } from "../iproute2/rendered-command";
-import { DNSMASQ_RUN_DIR, DNSMASQ_STATE_DIR, dnsmasqPaths } from "./dnsmasq-paths";
+import { DNSMASQ_RUN_DIR, DNSMASQ_STATE_DIR, dnsmasqPaths, OWNS_PID } from "./dnsmasq-paths";
 
 type DnsmasqOperation = Extract<Operation, { op: "dnsmasqStart" | "dnsmasqStop" | "dnsmasqReload" | "dhcpHostSet" }>;
 
@@ -12,7 +12,7 @@ const PRELUDE = [
   `b=$1; d=${DNSMASQ_STATE_DIR}; r=${DNSMASQ_RUN_DIR}`,
   `w() { printf %s "$2" > "$1.virtnet-tmp" && chmod "$3" "$1.virtnet-tmp" && mv -f "$1.virtnet-tmp" "$1"; }`,
   `p=$(cat "$r/$b.pid" 2>/dev/null)`,
-  `own() { [ -n "$p" ] && tr '\\0' '\\n' < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "--conf-file=$d/$b.conf"; }`,
+  `own() { ${OWNS_PID}; }`,
   // Still holding its sockets: alive and not yet a zombie, its command line ours or already emptied (the kernel frees a
   // process's memory, and with it the command line, before it closes its files); a pid reused since is not ours.
   `busy() { s=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -c1); [ -n "$s" ] && [ "$s" != Z ] && [ "$s" != X ] && { own || [ -z "$(tr -d '\\0' < "/proc/$p/cmdline" 2>/dev/null)" ]; }; }`,

@@ -1,6 +1,6 @@
 // A managed host: observation and plan application over one batched remote shell.
 import { Batcher } from "../exec/batcher";
-import type { RemoteShell } from "../exec/remote-shell";
+import type { ExecResult, RemoteShell } from "../exec/remote-shell";
 import { renderOperation } from "../iproute2/render-operation";
 import { quoteArgv } from "../exec/quote";
 import { trace, tracing } from "../exec/exec-trace";
@@ -88,7 +88,7 @@ export class Host {
     return this.snapshotOf(await this.batcher.submit(OBSERVE, "observe"));
   }
 
-  private snapshotOf(r: { code: number; stdout: string; stderr: string }): HostSnapshot {
+  private snapshotOf(r: ExecResult): HostSnapshot {
     if (r.code !== 0) throw new Error(`cannot read the network state of ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
     if (this.parsed?.stdout !== r.stdout) this.parsed = { stdout: r.stdout, snapshot: HostSnapshot.parse(r.stdout) };
     return this.parsed.snapshot;

@@ -95,7 +95,8 @@ function sshdConfig(stateDir: string, name: string, host: string, sudoUser: stri
 // mount namespace lives only as long as a process in it, so the mounts and sshd must come from one process.
 const BIND_THEN_EXEC = 'while [ "$1" != -- ]; do mount --bind "$1" "$2" || exit; shift 2; done; shift; exec "$@"';
 
-function tryConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
+/** Whether a TCP connection to host:port opens within `timeoutMs`. */
+export function tryConnect(host: string, port: number, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port, timeout: timeoutMs });
     const done = (ok: boolean) => {

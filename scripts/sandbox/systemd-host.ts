@@ -23,12 +23,11 @@
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import * as path from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { childEnv, findBin, runSync, sleepSync } from "./exec";
 import { createSandbox, type Sandbox } from "./sandbox";
-import { SSH_PORT } from "./sshd";
+import { SSH_PORT, tryConnect } from "./sshd";
 
 const SYSTEMD_CANDIDATES = ["/lib/systemd/systemd", "/usr/lib/systemd/systemd"];
 const CGROUP_RE = /^virtnet-sandbox-(vn-[0-9a-f]{6})$/;
@@ -303,19 +302,6 @@ function attempt(argv: readonly string[], timeoutMs: number): Promise<{ code: nu
   });
 }
 
-function tryConnect(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port, timeout: 500 });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once("connect", () => done(true));
-    socket.once("timeout", () => done(false));
-    socket.once("error", () => done(false));
-  });
-}
-
 /** createSandbox's sshd runs in the machine's file system; the sandbox's must be systemd's. */
 async function stopPlainSshd(name: string): Promise<void> {
   const pids = () => runSync(["ip", "netns", "pids", name]).split("\n").filter((l) => /^\d+$/.test(l)).map(Number);
@@ -459,7 +445,7 @@ export async function createSystemdSandbox(): Promise<Sandbox> {
     const inSandbox = (argv: string[]) => [tools.nsenter, "-t", String(pid1), "-a", "--", ...argv];
     try {
       await waitForBoot(inSandbox, pid1, deadline);
-      while (!(await tryConnect(sb.host, SSH_PORT))) {
+      while (!(await tryConnect(sb.host, SSH_PORT, 500))) {
         if (Date.now() > deadline) throw new Error(`the sandbox's sshd (${SSHD_UNIT}) does not accept connections on ${sb.host}:${SSH_PORT}`);
         await delay(20);
       }

@@ -20,6 +20,7 @@ import { inverseOf } from "../../provider/plan/inverse";
 import { planNetworkRules, type NftRule } from "../../provider/net/firewall-rule";
 import { LocalShell } from "../support/local-shell";
 import { createSandbox, type Sandbox } from "../support/sandbox";
+import { jsonList, jsonNormalizer } from "../support/kernel-state";
 
 let sb: Sandbox;
 let host: Host;
@@ -79,13 +80,7 @@ afterAll(async () => {
 const VOLATILE = /^(ifindex|link_index|.*_timer|[gt]so_max_(size|segs)|gro_max_size|g[rs]o_ipv4_max_size)$/;
 /** tc actions are numbered by the kernel, which frees a deleted action's index only later: an id, not a setting. */
 const tcText = (text: string) => text.replace(/\bindex \d+ ref/g, "index _ ref");
-function normalized(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalized);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => !VOLATILE.test(k)).map(([k, x]) => [k, normalized(x)]));
-  return v;
-}
-const sorted = (items: unknown[]) => items.map((i) => JSON.stringify(normalized(i))).sort();
-const json = (text: string): unknown[] => (text.trim() === "" ? [] : (JSON.parse(text) as unknown[]));
+const { normalized, sorted } = jsonNormalizer(VOLATILE);
 
 const STATE_SCRIPT = `
 echo @@link; ip -j -d link show
@@ -137,11 +132,11 @@ function state(): KernelState {
   };
   walk("");
   return {
-    links: byName(json(section("link"))),
-    addresses: Object.fromEntries(json(section("addr")).map((l) => [(l as { ifname: string }).ifname, normalized((l as { addr_info: unknown }).addr_info)])),
-    routes: [...sorted(json(section("route4"))), ...sorted(json(section("route6")))],
-    bridgePorts: sorted(json(section("brlink"))),
-    fdb: sorted(json(section("fdb"))),
+    links: byName(jsonList(section("link"))),
+    addresses: Object.fromEntries(jsonList(section("addr")).map((l) => [(l as { ifname: string }).ifname, normalized((l as { addr_info: unknown }).addr_info)])),
+    routes: [...sorted(jsonList(section("route4"))), ...sorted(jsonList(section("route6")))],
+    bridgePorts: sorted(jsonList(section("brlink"))),
+    fdb: sorted(jsonList(section("fdb"))),
     sysctl: section("sysctl").trim().split("\n"),
     nft: section("nft"),
     tc: tcText(section("tc")),

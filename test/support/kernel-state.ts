@@ -5,17 +5,27 @@
 
 const VOLATILE = /^(ifindex|link_index|.*_timer|[gt]so_max_(size|segs)|gro_max_size|g[rs]o_ipv4_max_size|handle|stats.*|operstate|linkmode|txqlen|num_[rt]x_queues|inet6_addr_gen_mode|addr_info_flags|preferred_life_time|valid_life_time|dynamic|noprefixroute|used|updated|packets|bytes)$/;
 
-function normalized(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(normalized);
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => !VOLATILE.test(k)).map(([k, x]) => [k, normalized(x)]));
-  return v;
+/**
+ * JSON values without the keys `volatile` matches, at any depth (`normalized`), and a list of them as sorted text, for
+ * comparing lists whatever their order (`sorted`).
+ */
+export function jsonNormalizer(volatile: RegExp): { normalized: (v: unknown) => unknown; sorted: (items: unknown[]) => string[] } {
+  const normalized = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(normalized);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => !volatile.test(k)).map(([k, x]) => [k, normalized(x)]));
+    return v;
+  };
+  return { normalized, sorted: (items) => items.map((i) => JSON.stringify(normalized(i))).sort() };
 }
-const sorted = (items: unknown[]) => items.map((i) => JSON.stringify(normalized(i))).sort();
-const json = (text: string): unknown[] => (text.trim() === "" ? [] : (JSON.parse(text) as unknown[]));
+
+/** iproute2's `-j` output as a list (nothing printed: an empty one). */
+export const jsonList = (text: string): unknown[] => (text.trim() === "" ? [] : (JSON.parse(text) as unknown[]));
+
+const { sorted } = jsonNormalizer(VOLATILE);
 
 /** Reads a network's devices (the bridge, its ports, their ifbs), routes, fdb, tc, nft rules and forwarding. */
 export function kernelState(run: (argv: string[]) => string, bridge: string): Record<string, unknown> {
-  const links = (json(run(["ip", "-j", "-d", "link", "show"])) as Array<{ ifname: string; master?: string; ifalias?: string }>).filter(
+  const links = (jsonList(run(["ip", "-j", "-d", "link", "show"])) as Array<{ ifname: string; master?: string; ifalias?: string }>).filter(
     (l) => l.ifname === bridge || l.master === bridge || (l.ifalias?.startsWith("virtnet") && /^ifb/.test(l.ifname)),
   );
   const devices = links.map((l) => l.ifname).sort();
@@ -33,10 +43,10 @@ export function kernelState(run: (argv: string[]) => string, bridge: string): Re
   });
   return {
     links: sorted(links),
-    addresses: sorted(json(run(["ip", "-j", "addr", "show", "dev", bridge]))),
-    routes: sorted([...json(run(["ip", "-j", "-4", "route", "show", "dev", bridge])), ...json(run(["ip", "-j", "-6", "route", "show", "dev", bridge]))]),
-    fdb: sorted(json(run(["bridge", "-j", "fdb", "show", "br", bridge, "state", "static"]))),
-    ports: sorted(json(run(["bridge", "-j", "-d", "link", "show"])).filter((p) => (p as { master?: string }).master === bridge)),
+    addresses: sorted(jsonList(run(["ip", "-j", "addr", "show", "dev", bridge]))),
+    routes: sorted([...jsonList(run(["ip", "-j", "-4", "route", "show", "dev", bridge])), ...jsonList(run(["ip", "-j", "-6", "route", "show", "dev", bridge]))]),
+    fdb: sorted(jsonList(run(["bridge", "-j", "fdb", "show", "br", bridge, "state", "static"]))),
+    ports: sorted(jsonList(run(["bridge", "-j", "-d", "link", "show"])).filter((p) => (p as { master?: string }).master === bridge)),
     tc,
     nft,
     forwarding: run(["sh", "-c", "cat /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding"]),
