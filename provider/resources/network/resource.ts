@@ -10,12 +10,13 @@ import { lifecycle, type ResourceType } from "../lifecycle";
 import { desiredRoute } from "../route/model";
 import { checkNetwork } from "./check";
 import { networkPolicy } from "./diff";
-import { DEFAULT_BRIDGE_TEMPLATE, NETWORK_SCHEMA_VERSION, hostBridgeOutputs, intendedNetwork, networkDesired, outputsFromObservation, recordedNetwork, type NetworkOutputs } from "./model";
+import { DEFAULT_BRIDGE_TEMPLATE, NETWORK_SCHEMA_VERSION, hostBridgeOutputs, intendedNetwork, networkDesired, outputsFromObservation, recordedNetwork, type NetworkDesired, type NetworkOutputs } from "./model";
 import { planNetworkCreate, planNetworkDelete, planNetworkUpdate } from "./plan";
 import { observedForward, subnetCidrs } from "./firewall-plan";
 import { networkPreflightProblems, refuseForeignGuests } from "./preflight";
 import { networkRuleFailures } from "./rules";
 import { autostartDrift, autostartProblem, networkBootScript, networkSysctl, planAutostart } from "./autostart-plan";
+import type { TcCapabilities } from "../../net/tc";
 import type { AutostartObservation } from "../../systemd/observe-autostart";
 import { bootScriptPath } from "../../systemd/autostart-paths";
 import { dnsmasqConfigOf, observedDnsmasq, planDnsmasq, wantedDnsmasqFiles } from "./dnsmasq-plan";
@@ -98,7 +99,7 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
     if (problems.length > 0) throw new Error(`bridge ${name} on ${host.label}: ${problems.join("; ")}`);
     // A bridge deleted by hand since the last refresh is simply made again: nothing the user asked for is lost.
     // The boot script is written in the same exec as the live change, after it: it never describes a state not applied.
-    const boot = planAutostart(name, desired.autostart === true ? networkBootScript(d, snapshot.firewall, tc?.caps) : undefined, snapshot.autostart, networkSysctl(d), d.dnsmasq !== undefined);
+    const boot = planAutostart(name, ...autostartWanted(desired.autostart, d, snapshot, tc?.caps));
     if (!link || !previous) return [...planNetworkCreate(d, snapshot, tc?.caps, tc), ...boot];
     return [...planNetworkUpdate(d, link, snapshot.routes, { mtuManaged: previous.mtu !== undefined, routes: managedRoutes, legacy, subnets: recordedSubnets(previous) }, snapshot, tc), ...boot];
   },
@@ -113,7 +114,7 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
     if (!link) return undefined;
     const recorded = recordedNetwork(desired, name);
     const d = networkDesired(recorded);
-    const autostart = observedAutostart(recorded, desired.autostart === true ? networkBootScript(d, snapshot.firewall, tc?.caps) : undefined, snapshot.autostart, networkSysctl(d), d.dnsmasq !== undefined);
+    const autostart = observedAutostart(recorded, ...autostartWanted(desired.autostart, d, snapshot, tc?.caps));
     return stripUndefined(outputsFromObservation(recorded, link, snapshot.routes, { ...observedForward(recorded, snapshot), ...observedDnsmasq(recorded, snapshot), ...autostart }, tc, isLegacyState(previous)));
   },
 };
@@ -136,6 +137,14 @@ function recordedSubnets(previous: NetworkOutputs | undefined): string[] {
 function ownBridge(snapshot: HostSnapshot, name: string, host: Host, n: { owner?: string; adopt?: boolean }, previous: NetworkOutputs | undefined) {
   bridgeOf(snapshot, name, host);
   return ownedLink(snapshot, name, n, previous);
+}
+
+/**
+ * Autostart as wanted, in planAutostart's and autostartDrift's terms: the boot script (undefined: off), the host as
+ * observed, the sysctl file, and whether the network's dnsmasq gets a unit.
+ */
+function autostartWanted(on: boolean | undefined, d: NetworkDesired, snapshot: HostSnapshot, caps: TcCapabilities | undefined): [string | undefined, AutostartObservation, string | undefined, boolean] {
+  return [on === true ? networkBootScript(d, snapshot.firewall, caps) : undefined, snapshot.autostart, networkSysctl(d), d.dnsmasq !== undefined];
 }
 
 /** Autostart as the host has it: on when the instance is enabled and the script is there; the drift against `wanted`. */
