@@ -15,13 +15,26 @@ export type { RenderedCommand } from "./rendered-command";
 
 const BATCH_TOOLS = new Set(["ip", "tc", "bridge"]);
 
-/** The tool and `-batch` input line of an operation that can go through its tool's batch input, else undefined. */
-export function renderBatchLine(o: Operation): { tool: string; line: string } | undefined {
-  const { argv, requiresPath, bestEffort } = renderOperation(o);
-  // Batch lines take no options (ip -6 …) and no single quotes, and a batch stops at a best-effort delete's failure.
-  if (requiresPath || bestEffort || !BATCH_TOOLS.has(argv[0]) || argv[1]?.startsWith("-")) return undefined;
+/** One operation as a line of its tool's `-batch` input. */
+export interface BatchLine {
+  tool: string;
+  line: string;
+  /**
+   * A best-effort line (a tc delete, docs/libvirt-behaviour.md §5.1): it goes in a batch of its own kind, run with
+   * -force so that a failing line does not stop the rest, and whose failures are ignored as the command's would be.
+   */
+  bestEffort: boolean;
+  /** Consecutive lines with the same key can share one batch: the tool, and whether failures are ignored. */
+  key: string;
+}
+
+/** An operation that can go through its tool's batch input as a line of it, else undefined. */
+export function renderBatchLine(o: Operation): BatchLine | undefined {
+  const { argv, requiresPath, bestEffort = false } = renderOperation(o);
+  // Batch lines take no options (ip -6 …) and no single quotes.
+  if (requiresPath || !BATCH_TOOLS.has(argv[0]) || argv[1]?.startsWith("-")) return undefined;
   if (argv.some((a) => quoteArg(a) !== a)) return undefined;
-  return { tool: argv[0], line: argv.slice(1).join(" ") };
+  return { tool: argv[0], line: argv.slice(1).join(" "), bestEffort, key: bestEffort ? `${argv[0]} -force` : argv[0] };
 }
 
 export function renderOperation(o: Operation): RenderedCommand {

@@ -1,7 +1,8 @@
 // Turns a plan into one POSIX sh script (one exec) that applies the operations in order and, when one fails, undoes
 // the ones before it on the host itself, newest first (docs/architecture.md §3.3), then reports what happened.
-// Consecutive operations of one tool go through its -batch input: one process instead of one per command.
-import { renderBatchLine, renderOperation } from "../iproute2/render-operation";
+// Consecutive operations of one tool go through its -batch input: one process instead of one per command; consecutive
+// best-effort deletes through one -force batch of their own.
+import { renderBatchLine, renderOperation, type BatchLine } from "../iproute2/render-operation";
 import { quoteArg, quoteArgv } from "../exec/quote";
 import type { Operation } from "../net/operation";
 import { rollbackInverses } from "./inverse";
@@ -30,13 +31,18 @@ export function renderApplyScript(ops: readonly Operation[], afterwards = ""): s
     lines.push("undo() { :; }");
   }
   for (const run of runs(ops)) {
-    if (run.tool === undefined || run.lines.length < 2) {
+    if (run.batch === undefined || run.lines.length < 2) {
       for (let i = run.start; i < run.start + run.count; i++) lines.push(renderLine(ops[i], `|| { s=$?; printf '%s %d %d\\n' ${FAILED_MARKER} ${i} $s; undo ${i}; exit 1; }`));
+      continue;
+    }
+    if (run.batch.bestEffort) {
+      // Deletes whose failure is ignored, each line's as its own command's would be: -force runs every line.
+      lines.push(`${run.batch.tool} -force -batch - 2>/dev/null <<'VIRTNET_BATCH' || true`, ...run.lines, "VIRTNET_BATCH");
       continue;
     }
     // -batch stops at the first failing line and names it ("Command failed -:N"): that is the failed operation.
     lines.push(
-      `out=$(${run.tool} -batch - 2>&1 <<'VIRTNET_BATCH'`,
+      `out=$(${run.batch.tool} -batch - 2>&1 <<'VIRTNET_BATCH'`,
       ...run.lines,
       "VIRTNET_BATCH",
       `) || { s=$?; n=$(printf '%s\\n' "$out" | sed -n 's/^Command failed -:\\([0-9][0-9]*\\)$/\\1/p' | head -n 1); i=$((${run.start} + \${n:-1} - 1)); printf '%s\\n' "$out" | grep -v '^Command failed -:' >&2; printf '%s %d %d\\n' ${FAILED_MARKER} "$i" "$s"; undo "$i"; exit 1; }`,
@@ -47,17 +53,17 @@ export function renderApplyScript(ops: readonly Operation[], afterwards = ""): s
   return lines.join("\n") + "\n";
 }
 
-/** The plan cut into runs of consecutive operations that share a batchable tool (or single others). */
-function runs(ops: readonly Operation[]): { tool?: string; start: number; count: number; lines: string[] }[] {
-  const out: { tool?: string; start: number; count: number; lines: string[] }[] = [];
+/** The plan cut into runs of consecutive operations that can share one batch (or single others). */
+function runs(ops: readonly Operation[]): { batch?: BatchLine; start: number; count: number; lines: string[] }[] {
+  const out: { batch?: BatchLine; start: number; count: number; lines: string[] }[] = [];
   ops.forEach((o, i) => {
     const b = renderBatchLine(o);
     const last = out[out.length - 1];
-    if (b && last?.tool === b.tool) {
+    if (b && last?.batch?.key === b.key) {
       last.count++;
       last.lines.push(b.line);
     } else {
-      out.push({ tool: b?.tool, start: i, count: 1, lines: b ? [b.line] : [] });
+      out.push({ batch: b, start: i, count: 1, lines: b ? [b.line] : [] });
     }
   });
   return out;

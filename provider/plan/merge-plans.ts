@@ -60,7 +60,7 @@ interface Step {
  * number of passes is about the number of tool changes in the longest plan, not the number of plans.
  */
 export function mergePlans(plans: readonly (readonly Operation[])[]): Operation[] {
-  const queues: Step[][] = plans.map((ops) => ops.map((op) => ({ op, tool: renderBatchLine(op)?.tool ?? "", changes: changesOf(op) })));
+  const queues: Step[][] = plans.map((ops) => ops.map((op) => ({ op, tool: renderBatchLine(op)?.key ?? "", changes: changesOf(op) })));
   const next = queues.map(() => 0);
   const merged: Operation[] = [];
   const total = queues.reduce((n, q) => n + q.length, 0);

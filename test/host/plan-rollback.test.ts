@@ -60,6 +60,27 @@ describe("apply with rollback", () => {
     expect((sb.ipJson(["link", "show"]) as Array<{ ifname: string }>).filter((l) => l.ifname.startsWith("mt"))).toEqual([]);
   });
 
+  it("runs consecutive best-effort deletes as one -force batch: every one is tried, and a failing one stops nothing", async () => {
+    const shell = new LocalShell(sb.namespace);
+    const host = new Host(shell);
+    await host.apply([{ op: "tapAdd", name: "be0" }, { op: "tapAdd", name: "be1" }, { op: "qdiscAdd", dev: "be0", qdisc: { kind: "ingress" } }, { op: "qdiscAdd", dev: "be1", qdisc: { kind: "ingress" } }], "creating be0 and be1");
+    const ingress = () => (JSON.parse(sb.execInNamespace(["tc", "-j", "qdisc", "show"])) as Array<{ kind: string; dev: string }>).filter((q) => q.kind === "ingress").map((q) => q.dev).sort();
+    expect(ingress()).toEqual(["be0", "be1"]);
+    // The middle two fail (no root qdisc of its own on be0; no such device): the last one must still run, and the plan
+    // goes on to the step after the batch.
+    const plan = [
+      { op: "qdiscDel", dev: "be0", target: "ingress" },
+      { op: "qdiscDel", dev: "be0", target: { handle: "7:" } },
+      { op: "qdiscDel", dev: "nosuchdev", target: "root" },
+      { op: "qdiscDel", dev: "be1", target: "ingress" },
+      { op: "linkSetMtu", name: "be1", mtu: 1400 },
+    ] as const;
+    const snapshot = await host.apply(plan, "clearing be0 and be1");
+    expect(ingress()).toEqual([]);
+    expect(snapshot.link("be1")?.mtu).toBe(1400);
+    await host.apply([{ op: "tapDel", name: "be0" }, { op: "tapDel", name: "be1" }], "deleting be0 and be1");
+  });
+
   it("plans from the observation of the exec in flight, but returns an apply the state after it", async () => {
     const shell = new LocalShell(sb.namespace);
     const host = new Host(shell);

@@ -238,8 +238,10 @@ route add 10.100.0.0/16 via 192.168.100.2 dev virbr10 proto 241 metric 1
 VIRTNET_BATCH
 ) || { s=$?; n=$(printf '%s\n' "$out" | sed -n 's/^Command failed -:\([0-9][0-9]*\)$/\1/p' | head -n 1); i=$((10 + ${n:-1} - 1)); printf '%s\n' "$out" | grep -v '^Command failed -:' >&2; printf '%s %d %d\n' @@virtnet-failed "$i" "$s"; undo "$i"; exit 1; }
 sysctl -q -w net/ipv4/ip_forward=1 || { s=$?; printf '%s %d %d\n' @@virtnet-failed 12 $s; undo 12; exit 1; }
-tc qdisc del dev virbr10 root 2>/dev/null || true
-tc qdisc del dev virbr10 ingress 2>/dev/null || true
+tc -force -batch - 2>/dev/null <<'VIRTNET_BATCH' || true
+qdisc del dev virbr10 root
+qdisc del dev virbr10 ingress
+VIRTNET_BATCH
 out=$(tc -batch - 2>&1 <<'VIRTNET_BATCH'
 qdisc add dev virbr10 root handle 1: htb default 2
 class add dev virbr10 parent 1: classid 1:1 htb rate 10000kbps ceil 20000kbps quantum 853

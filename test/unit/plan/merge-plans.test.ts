@@ -21,7 +21,7 @@ function guestPlan(tap: string, br = "br0", floorRate?: number): Operation[] {
 }
 
 const htbClassOf = (classId: string, rateKbps: number) => ({ parent: "1:1", classId, rateKbps, quantum: 1500 });
-const toolOf = (o: Operation) => renderBatchLine(o)?.tool ?? "";
+const toolOf = (o: Operation) => renderBatchLine(o)?.key ?? "";
 /** Number of tool changes along a sequence: how many processes it costs at least. */
 const runsOf = (ops: readonly Operation[]) => ops.filter((o, i) => i === 0 || toolOf(o) !== toolOf(ops[i - 1])).length;
 

@@ -48,7 +48,7 @@ function commandsOf(script: string): string[] {
   const out: string[] = [];
   let batch: string | undefined;
   for (const line of script.split("\n")) {
-    const start = /^out=\$\((\S+) -batch - 2>&1 <<'VIRTNET_BATCH'$/.exec(line);
+    const start = /^out=\$\((\S+) -batch - 2>&1 <<'VIRTNET_BATCH'$/.exec(line) ?? /^(\S+) -force -batch - 2>\/dev\/null <<'VIRTNET_BATCH' \|\| true$/.exec(line);
     if (start) batch = start[1];
     else if (line === "VIRTNET_BATCH") batch = undefined;
     else if (batch) out.push(`${batch} ${line}`);
