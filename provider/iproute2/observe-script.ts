@@ -26,7 +26,8 @@ export const SNAPSHOT_SCRIPT = [
   // stdout per command), becomes the device's header; other error text, which always starts upper-case while class
   // and filter listings never do, is dropped.
   `printf '\\n%s\\n' '${SECTION} qdisc'; tc -j qdisc show`,
-  `printf '\\n%s\\n' '${SECTION} tc'; ds=; for d in $(tc qdisc show | awk '$2=="htb"||$2=="ingress"{print $5}' | sort -u); do read -r a < "/sys/class/net/$d/ifalias" || continue; case "$a" in ${OWNER_ALIAS}|${OWNER_ALIAS}:*) ds="$ds $d";; esac; done`,
+  // The shaped devices and their aliases in one awk: a shell loop reading each alias cost 10 ms at 200 devices.
+  `printf '\\n%s\\n' '${SECTION} tc'; ds=$(tc qdisc show | awk -v ORS=' ' '($2 == "htb" || $2 == "ingress") && !seen[$5]++ { f = "/sys/class/net/" $5 "/ifalias"; a = ""; if ((getline a < f) > 0 && (a == "${OWNER_ALIAS}" || index(a, "${OWNER_ALIAS}:") == 1)) print $5; close(f) }')`,
   `if [ -n "$ds" ]; then for d in $ds; do printf 'class show dev virtnet/none\\nclass show dev %s\\nfilter show dev %s\\nfilter show dev %s parent ffff:\\n' "$d" "$d" "$d"; done | tc -d -force -batch - 2>&1 | awk -v ds="$ds" 'BEGIN { split(ds, d, " ") } /^Command failed -:[0-9]+$/ { k = substr($0, 18) + 0; if (k % 4 == 1) printf "@@dev %s\\n", d[(k + 3) / 4]; next } /^[A-Z]/ { next } { print }'; fi`,
   // virtnet's nftables table of each family (docs/libvirt-behaviour.md §9.5): "none" when the host has no nft, {} when
   // a family's table is absent; every table's chains, for the host firewall's warnings. And host-wide forwarding,
