@@ -1,13 +1,15 @@
 // npm run bench:scale: virtnet at the size of a real VM host, against what the same work must cost at least.
 // The stack: 1 network, 200 StaticRoutes and 100 GuestInterfaces with inbound and outbound bandwidth (10 with
 // floors), on one sandbox host, through Pulumi's real dynamic-provider plugin. In the same run: the same stack over
-// a dynamic provider that does nothing (the engine's own cost), the kernel commands virtnet ran as one exec of
+// a dynamic provider that does nothing (the engine's own cost), in two forms: the three resources with the same inputs
+// (bench/noop-provider), and virtnet's own classes over a provider module that does nothing (the engine's and the SDK's
+// cost for virtnet's resource shape, outputs included); the kernel commands virtnet ran as one exec of
 // `ip/bridge/tc -batch` (the floor), an estimate of one SSH connection per command, the plugin's peak memory, and a
 // scaling series of creates. Prints JSON.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Engine, installPackage, type EngineResult, type Program } from "../scripts/engine";
+import { Engine, installPackage, installedAt, type EngineResult, type InstalledPackage, type Program } from "../scripts/engine";
 import { createSandbox, type Sandbox } from "../scripts/sandbox/sandbox";
 import { SshShell } from "../provider/exec/ssh-shell";
 
@@ -18,7 +20,7 @@ const FLOORS = 10;
 const SERIES = (process.env.BENCH_SERIES ?? "10,50,100,200").split(",").map(Number);
 
 type Trace = { event: "dial" | "exec"; ms: number } | { event: "apply"; commands: string[] };
-type Phase = { wallMs: number; execs: number; execMs: number; dials: number; commands: number };
+type Phase = { wallMs: number; execs: number; execMs: number; execMsList: number[]; dials: number; commands: number };
 
 function stack(sb: Sandbox, o: { guests: number; routes: number; rate: number }): Program {
   return ({ pkg, pulumi }) => {
@@ -33,6 +35,21 @@ function stack(sb: Sandbox, o: { guests: number; routes: number; rate: number })
       new pkg.GuestInterface(`vm${i}`, { network: net, mac: `52:54:00:40:${(i >> 8).toString(16).padStart(2, "0")}:${(i & 255).toString(16).padStart(2, "0")}`, bandwidth: { inbound: { average: o.rate, ...floor }, outbound: { average: 500 } } });
     }
   };
+}
+
+/**
+ * A copy of virtnet's installation whose provider module does nothing: the program, the SDK classes and their outputs
+ * are virtnet's own, so what virtnet adds over it is the provider's work alone (its plugin code and the host).
+ */
+function withNoopProvider(pkg: InstalledPackage, into: string): InstalledPackage {
+  cpSync(pkg.dir, into, { recursive: true, verbatimSymlinks: true });
+  const providerDir = path.join(into, "node_modules", "pulumi-virtnet", "dist", "provider");
+  copyFileSync(path.join(__dirname, "noop-provider", "impl.js"), path.join(providerDir, "noop-impl.js"));
+  writeFileSync(
+    path.join(providerDir, "index.js"),
+    `"use strict";\nconst { resource } = require("./noop-impl");\nmodule.exports = { network: resource, staticRoute: resource, guestInterface: resource, dhcpHost: resource };\n`,
+  );
+  return installedAt(into);
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -78,7 +95,8 @@ async function main(): Promise<void> {
         if (r.errors.length || r.failures.length) throw new Error(`${label} ${name}: ${JSON.stringify([...r.errors, ...r.failures]).slice(0, 2000)}`);
         const lines = traced ? readFileSync(traceFile, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as Trace) : [];
         const commandList = lines.flatMap((l) => (l.event === "apply" ? l.commands : []));
-        out[name] = { wallMs, execs: lines.filter((l) => l.event === "exec").length, execMs: lines.reduce((sum, l) => sum + (l.event === "exec" ? l.ms : 0), 0), dials: lines.filter((l) => l.event === "dial").length, commands: commandList.length, commandList };
+        const execMsList = lines.flatMap((l) => (l.event === "exec" ? [l.ms] : []));
+        out[name] = { wallMs, execs: execMsList.length, execMs: execMsList.reduce((a, b) => a + b, 0), execMsList, dials: lines.filter((l) => l.event === "dial").length, commands: commandList.length, commandList };
       };
       await engine.preview(() => undefined);
       await phase("create", () => engine.up(stack(sb, { guests: GUESTS, routes: ROUTES, rate: 1000 })));
@@ -95,6 +113,11 @@ async function main(): Promise<void> {
     const noopPhases = await phases(noop, "no-op", false);
     const noopRssMb = rss(await noop.pluginPid());
     await noop.dispose();
+    const sameClassesPkg = withNoopProvider(pkg, path.join(traceDir, "same-classes"));
+    const sameClasses = new Engine({ pkg: sameClassesPkg, packageName: "pulumi-virtnet" });
+    const sameClassesPhases = await phases(sameClasses, "same classes over a no-op provider", false);
+    const sameClassesRssMb = rss(await sameClasses.pluginPid());
+    await sameClasses.dispose();
 
     const engine = new Engine({ pkg, packageName: "pulumi-virtnet" });
     const virtnetPhases = await phases(engine, "virtnet", true);
@@ -124,10 +147,13 @@ async function main(): Promise<void> {
     for (const name of Object.keys(virtnetPhases)) {
       const v = virtnetPhases[name];
       const added = v.wallMs - noopPhases[name].wallMs;
-      const row: Record<string, unknown> = { virtnetMs: v.wallMs, noopMs: noopPhases[name].wallMs, addedMs: added, execs: v.execs, execMs: v.execMs, dials: v.dials, commands: v.commands };
+      // Over virtnet's own classes with a provider that does nothing: what the provider's work adds.
+      const providerAdded = v.wallMs - sameClassesPhases[name].wallMs;
+      const row: Record<string, unknown> = { virtnetMs: v.wallMs, noopMs: noopPhases[name].wallMs, addedMs: added, sameClassesNoopMs: sameClassesPhases[name].wallMs, providerAddedMs: providerAdded, execs: v.execs, execMs: v.execMs, execMsList: v.execMsList, dials: v.dials, commands: v.commands };
       if (floor[name] !== undefined) {
         row.floorMs = floor[name];
         row.addedOverFloor = Math.round((added / Math.max(1, floor[name])) * 10) / 10;
+        row.providerAddedOverFloor = Math.round((providerAdded / Math.max(1, floor[name])) * 10) / 10;
         row.onePerConnectionMs = Math.round(v.commands * connectionMs);
         row.fasterThanOnePerConnection = Math.round((v.commands * connectionMs) / Math.max(1, v.wallMs));
         // The same, of what each adds to the engine's own cost (the estimate has no engine in it).
@@ -136,7 +162,13 @@ async function main(): Promise<void> {
       table[name] = row;
     }
     result.phases = table;
-    result.memoryMb = { virtnetPeakRss: Math.round(virtnetRssMb), noopPeakRss: Math.round(noopRssMb), ratio: Math.round((virtnetRssMb / noopRssMb) * 100) / 100 };
+    result.memoryMb = {
+      virtnetPeakRss: Math.round(virtnetRssMb),
+      noopPeakRss: Math.round(noopRssMb),
+      ratio: Math.round((virtnetRssMb / noopRssMb) * 100) / 100,
+      sameClassesNoopPeakRss: Math.round(sameClassesRssMb),
+      ratioOverSameClasses: Math.round((virtnetRssMb / sameClassesRssMb) * 100) / 100,
+    };
     result.connectionPerCommandMs = Math.round(connectionMs * 10) / 10;
     await engine.dispose();
 
