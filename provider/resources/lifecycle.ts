@@ -21,7 +21,7 @@ import { diffByPolicy, type FieldPolicy } from "./field-policy";
 type Props = Record<string, unknown>;
 
 /** Everything a plan or an observation of one resource may look at. */
-export interface ApplyContext<R, O, X> {
+export interface ApplyContext<R, O, X, P = undefined> {
   host: Host;
   snapshot: HostSnapshot;
   /** The object's name on the host (a bridge or tap); "" for a resource named by what it routes. */
@@ -32,9 +32,11 @@ export interface ApplyContext<R, O, X> {
   previous?: O;
   /** What `observe` found beyond the snapshot (such as the host's tc features). */
   extra: X;
+  /** What `probe` started beside the snapshot; absent after an apply, whose observation is of what it left. */
+  probes?: P;
 }
 
-export interface ResourceType<I, O, X = undefined> {
+export interface ResourceType<I, O, X = undefined, P = undefined> {
   /** How messages name the resource kind ("network"). */
   noun: string;
   schemaVersion: number;
@@ -62,13 +64,19 @@ export interface ResourceType<I, O, X = undefined> {
    * Records, until the apply is over, what the plan takes of state shared with other resources of this process (a
    * bridge's floor classes), so that their plans in the same wave count it; returns how to release it.
    */
-  reserve?(c: ApplyContext<Known<I>, O, X>, ops: readonly Operation[]): () => void;
+  reserve?(c: ApplyContext<Known<I>, O, X, P>, ops: readonly Operation[]): () => void;
+  /**
+   * Starts the probes the plan will need (the host's tc features, its dnsmasq) beside the snapshot: submitted in the
+   * same turn, they share its exec instead of costing one more round trip after it (docs/architecture.md §5).
+   * `observe` receives them as `probes`. A probe it may leave unused must not reject unhandled.
+   */
+  probe?(host: Host, desired: Known<I> | undefined, previous: O | undefined): P;
   /** What the plan needs beyond the snapshot (probed once per host and cached where possible). */
-  observe(c: ApplyContext<Known<I>, O, undefined>): Promise<X>;
+  observe(c: ApplyContext<Known<I>, O, undefined, P>): Promise<X>;
   /** Pure: the operations from the observed state to the desired one; throws on a host-side problem. */
-  plan(c: ApplyContext<Known<I>, O, X>): Operation[];
+  plan(c: ApplyContext<Known<I>, O, X, P>): Operation[];
   /** Outputs from observation, phrased as the inputs wherever the kernel agrees; undefined when the object is gone. */
-  outputs(c: ApplyContext<Known<I>, O, X> & { desired: Known<I> }): O | undefined;
+  outputs(c: ApplyContext<Known<I>, O, X, P> & { desired: Known<I> }): O | undefined;
   /** Outputs as the inputs describe them, for a create that failed half-way (the engine records what exists). */
   recorded(r: Known<I>, name: string): O;
 }
@@ -96,14 +104,14 @@ async function replanning<T>(body: () => Promise<T>): Promise<T> {
 const NAME_RACE_ATTEMPTS = 12;
 
 /** The Pulumi handlers of a resource type, with secrets scrubbed from whatever they throw. */
-export function lifecycle<I extends { connection: unknown }, O extends { connection: unknown }, X>(t: ResourceType<I, O, X>) {
+export function lifecycle<I extends { connection: unknown }, O extends { connection: unknown }, X, P = undefined>(t: ResourceType<I, O, X, P>) {
   const load = (props: Props): O => {
     assertStateVersion(props, t.schemaVersion, t.noun);
     return t.load ? t.load(props) : (props as unknown as O);
   };
   const connect = (c: unknown, what: string): Host => hostFor(resolveKnown(c, what) as Connection);
 
-  type Base = Omit<ApplyContext<Known<I>, O, undefined>, "extra">;
+  type Base = Omit<ApplyContext<Known<I>, O, undefined, P>, "extra">;
 
   /** Plans from the observation and applies (holding the plan's reservations meanwhile); the state it leads to. */
   async function planAndApply(base: Base, what: string): Promise<HostSnapshot> {
@@ -120,7 +128,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
 
   /** Create or update: plan, apply, and the outputs the resulting state shows. */
   async function run(base: Base & { desired: Known<I> }, what: string): Promise<O | undefined> {
-    const after = { ...base, snapshot: await planAndApply(base, what), extra: undefined };
+    const after = { ...base, snapshot: await planAndApply(base, what), extra: undefined, probes: undefined };
     return t.outputs({ ...after, extra: await t.observe(after) });
   }
 
@@ -129,6 +137,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const host = connect(r.connection, `creating a ${t.noun}`);
     const hostName = (r.connection as Connection).host;
     for (let attempt = 1; ; attempt++) {
+      const probes = t.probe?.(host, r, undefined);
       const snapshot = await host.observe();
       const wanted = t.naming?.wanted(r);
       const external = t.naming?.external?.(r) === true;
@@ -142,7 +151,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
       try {
         // What an interrupted create of this resource left is converged like a recorded object.
         const previous = chosen.adopted ? t.recorded(r, name) : undefined;
-        const outputs = await run({ host, snapshot, name, desired: r, previous }, "creating");
+        const outputs = await run({ host, snapshot, name, desired: r, previous, probes }, "creating");
         return { id, outs: stripUndefined(outputs ?? t.recorded(r, name)) as unknown as Props };
       } catch (e) {
         const raced = e instanceof ApplyError && e.rolledBack && /File exists|Device or resource busy/.test(e.message);
@@ -221,11 +230,12 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const reservations: string[] = [];
     try {
       const outputs = await replanning(async () => {
+        const probes = t.probe?.(host, r, previous);
         const snapshot = await host.observe();
         const chosen = nameForUpdate(previous, r, snapshot, host);
         name = chosen.name;
         if (chosen.reserved) reservations.push(chosen.reserved);
-        return run({ host, snapshot, name, desired: r, previous }, "updating");
+        return run({ host, snapshot, name, desired: r, previous, probes }, "updating");
       });
       return { outs: stripUndefined(outputs ?? t.recorded(r, name)) as unknown as Props };
     } finally {
@@ -236,7 +246,10 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
   async function remove(id: string, props: Props): Promise<void> {
     const previous = load(props);
     const host = connect(previous.connection, `deleting ${t.noun} ${id}`);
-    await replanning(async () => planAndApply({ host, snapshot: await host.observe(), name: t.nameOf(previous), previous }, "deleting"));
+    await replanning(async () => {
+      const probes = t.probe?.(host, undefined, previous);
+      return planAndApply({ host, snapshot: await host.observe(), name: t.nameOf(previous), previous, probes }, "deleting");
+    });
   }
 
   return redactedHandlers({

@@ -189,6 +189,28 @@ describe("DHCP and DNS with real clients", () => {
     });
   });
 
+  it("a NAT network with DHCP and bandwidth is created in two execs: its probes go with the snapshot", async () => {
+    const bridge = uniqueBridgeName("vp");
+    const news = await checked({
+      // A confirmation window of its own gives it a pooled host of its own, with no probe of the other tests cached.
+      connection: sandboxConnection(sb, { confirmTimeoutSeconds: 45 }),
+      bridge: { name: bridge, stp: false },
+      forward: { mode: "nat" },
+      bandwidth: { inbound: { average: 1000 } },
+      ips: [{ address: "192.168.151.1", prefix: 24, dhcp: { ranges: [{ start: "192.168.151.100", end: "192.168.151.199" }] } }],
+    });
+    const h = hostFor(knownConnection(news.connection as ConnectionInputs, "test"));
+    expect(h.stats.execs).toBe(0);
+    const execs = h.stats.execs;
+    const created = await network.create(news);
+    // The snapshot with both probes, then the apply with its own observation.
+    expect(h.stats.execs - execs).toBe(2);
+    expect(alive(Number(sb.execInNamespace(["cat", dnsmasqPaths(bridge).pidFile]).trim()))).toBe(true);
+    expect(sb.execInNamespace(["tc", "qdisc", "show", "dev", bridge])).toMatch(/qdisc htb 1: root/);
+    await network.delete(created.id, created.outs);
+    expect(existsSync(dnsmasqPaths(bridge).pidFile)).toBe(false);
+  });
+
   it("delete stops dnsmasq and leaves none of its files", async () => {
     const pid = pidOf();
     await network.delete(id, outs);

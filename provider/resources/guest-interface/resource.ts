@@ -1,6 +1,7 @@
 // The GuestInterface resource (the host side of a VM's NIC: a tap on a bridge, its port flags, fdb entry, bandwidth
 // and floor) as the lifecycle needs it. Everything shared lives in ../lifecycle.ts.
 import { tcCapabilitiesFor, type TcCapabilities } from "../../net/tc";
+import { tcFeatures } from "../../host/tc-capabilities";
 import { ownedLink, refuseForeign } from "../owned-link";
 import { stripUndefined } from "../../strip-undefined";
 import { observeDeviceTc, type DeviceTcView } from "../bandwidth/observe-device";
@@ -48,6 +49,12 @@ export const guestInterfaceType: ResourceType<GuestInterfaceInputs, GuestInterfa
   // changes of the others in flight in this process (docs/architecture.md §5), so a wave plugs them together.
   reserve: ({ host }, ops) => reserveFloors(host.floorLedger, ops),
   recorded: recordedGuest,
+
+  // The tc probe goes with the snapshot whenever observe will ask for it (below), so it costs no round trip of its own.
+  probe: (host, n, previous) => {
+    if (n?.bandwidth || previous?.bandwidth || hasFloor(n) || planted(previous) !== undefined) tcFeatures(host).catch(() => undefined);
+    return undefined;
+  },
 
   async observe({ host, snapshot, name, desired, previous }) {
     const involved = planted(previous) !== undefined || hasFloor(desired);

@@ -21,6 +21,7 @@ import type { AutostartObservation } from "../../systemd/observe-autostart";
 import { bootScriptPath } from "../../systemd/autostart-paths";
 import { dnsmasqConfigOf, observedDnsmasq, planDnsmasq, wantedDnsmasqFiles } from "./dnsmasq-plan";
 import { dnsmasqPreflightProblems, probeDnsmasq, type DnsmasqProbe } from "../../host/dnsmasq-probe";
+import { tcFeatures } from "../../host/tc-capabilities";
 import { isHostBridge, type NetworkInputs } from "./schema";
 
 /** libvirt tries virbr0 … virbr256 (MAX_BRIDGE_ID, docs/libvirt-behaviour.md §1.9). */
@@ -45,7 +46,12 @@ export interface NetworkExtra {
   dnsmasqProbe?: DnsmasqProbe;
 }
 
-export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExtra> = {
+/** The probes a network's plan may need, started beside its snapshot. */
+export interface NetworkProbes {
+  dnsmasq?: Promise<DnsmasqProbe>;
+}
+
+export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExtra, NetworkProbes> = {
   noun: "bridge",
   schemaVersion: NETWORK_SCHEMA_VERSION,
   check: checkNetwork,
@@ -65,12 +71,21 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
   id: (host, _n, name) => networkId(host, name),
   recorded: recordedNetwork,
   // tc is probed only when the network has bandwidth, or had it; never on a host bridge, which virtnet does not shape.
-  // The host's dnsmasq only when the plan is to start one.
+  // The host's dnsmasq only when the network runs one, and used only when the plan is to start it. Both go with the
+  // snapshot: a create or update of the default network (NAT and DHCP) is two round trips, not three.
+  probe: (host, n, previous) => {
+    if (!n || isHostBridge(n.forward)) return {};
+    if (n.bandwidth || previous?.bandwidth) tcFeatures(host).catch(() => undefined);
+    if (!dnsmasqConfigOf(recordedNetwork(n, n.bridge.name ?? DEFAULT_BRIDGE_TEMPLATE))) return {};
+    const dnsmasq = probeDnsmasq(host);
+    dnsmasq.catch(() => undefined);
+    return { dnsmasq };
+  },
   observe: async (c) => {
     if (!c.desired || isHostBridge(c.desired.forward)) return {};
     const wanted = wantedDnsmasqFiles(recordedNetwork(c.desired, c.name));
     const starts = planDnsmasq(c.name, wanted, c.snapshot.dnsmasq.get(c.name)).some((o) => o.op === "dnsmasqStart");
-    const [tc, dnsmasqProbe] = await Promise.all([observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`), starts ? probeDnsmasq(c.host) : undefined]);
+    const [tc, dnsmasqProbe] = await Promise.all([observeDeviceTc(c.host, c.snapshot, c.name, c.desired.bandwidth, `bridge ${c.name}`), starts ? (c.probes?.dnsmasq ?? probeDnsmasq(c.host)) : undefined]);
     return { tc, dnsmasqProbe };
   },
 

@@ -11,6 +11,7 @@ import { renderOperation } from "../../../provider/iproute2/render-operation";
 import type { Operation } from "../../../provider/net/operation";
 import { ifbNameFor } from "../../../provider/net/tc";
 import { renderApplyScript } from "../../../provider/plan/apply-script";
+import { SNAPSHOT_SCRIPT } from "../../../provider/host/snapshot";
 import { FakeHost, hostFixture } from "../../support/fake-host";
 import * as s from "../fixtures/host/scenario";
 
@@ -102,6 +103,10 @@ describe("the lifecycle against a scripted host", () => {
       () => network.create(net.inputs),
     );
     Object.assign(net, created);
+    // Two round trips: the snapshot with the tc probe beside it (the network has bandwidth), then the apply.
+    expect(fake.received).toHaveLength(2);
+    expect(fake.received[0]).toContain("vtprobe");
+    expect(fake.received[0]).toContain(SNAPSHOT_SCRIPT);
     expect(net.id).toBe(`${s.connection.host}/${BR}`);
     expect(net.outs).toMatchObject({ bridge: { name: BR, stp: false }, mac: "52:54:00:fa:00:01", bandwidth: s.NET_BANDWIDTH, up: true });
   });
