@@ -68,9 +68,10 @@ export interface ResourceType<I, O, X = undefined, P = undefined> {
   /**
    * Starts the probes the plan will need (the host's tc features, its dnsmasq) beside the snapshot: submitted in the
    * same turn, they share its exec instead of costing one more round trip after it (docs/architecture.md §5).
-   * `observe` receives them as `probes`. A probe it may leave unused must not reject unhandled.
+   * `observe` receives them as `probes`. A probe it may leave unused must not reject unhandled. `planning` is false
+   * on read, which plans nothing.
    */
-  probe?(host: Host, desired: Known<I> | undefined, previous: O | undefined): P;
+  probe?(host: Host, desired: Known<I> | undefined, previous: O | undefined, planning: boolean): P;
   /** What the plan needs beyond the snapshot (probed once per host and cached where possible). */
   observe(c: ApplyContext<Known<I>, O, undefined, P>): Promise<X>;
   /** Pure: the operations from the observed state to the desired one; throws on a host-side problem. */
@@ -137,7 +138,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const host = connect(r.connection, `creating a ${t.noun}`);
     const hostName = (r.connection as Connection).host;
     for (let attempt = 1; ; attempt++) {
-      const probes = t.probe?.(host, r, undefined);
+      const probes = t.probe?.(host, r, undefined, true);
       const snapshot = await host.observe();
       const wanted = t.naming?.wanted(r);
       const external = t.naming?.external?.(r) === true;
@@ -193,7 +194,9 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
   async function read(id: string, props: Props): Promise<{ id: string; props: Props }> {
     const previous = recordedState(id, props);
     const host = connect(previous.connection, `reading ${t.noun} ${id}`);
-    const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), desired: t.intended(previous), previous, extra: undefined };
+    const desired = t.intended(previous);
+    const probes = t.probe?.(host, desired, previous, false);
+    const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), desired, previous, probes, extra: undefined };
     const outputs = t.outputs({ ...base, extra: await t.observe(base) });
     // Gone (deleted by hand, or by an interrupted destroy): the engine plans a create.
     return outputs ? { id, props: stripUndefined(outputs) as unknown as Props } : { id: "", props: {} };
@@ -230,7 +233,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const reservations: string[] = [];
     try {
       const outputs = await replanning(async () => {
-        const probes = t.probe?.(host, r, previous);
+        const probes = t.probe?.(host, r, previous, true);
         const snapshot = await host.observe();
         const chosen = nameForUpdate(previous, r, snapshot, host);
         name = chosen.name;
@@ -247,7 +250,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const previous = load(props);
     const host = connect(previous.connection, `deleting ${t.noun} ${id}`);
     await replanning(async () => {
-      const probes = t.probe?.(host, undefined, previous);
+      const probes = t.probe?.(host, undefined, previous, true);
       return planAndApply({ host, snapshot: await host.observe(), name: t.nameOf(previous), previous, probes }, "deleting");
     });
   }

@@ -189,7 +189,7 @@ describe("DHCP and DNS with real clients", () => {
     });
   });
 
-  it("a NAT network with DHCP and bandwidth is created in two execs: its probes go with the snapshot", async () => {
+  it("a NAT network with DHCP and bandwidth is created in two execs and read in one: its probes go with the snapshot", async () => {
     const bridge = uniqueBridgeName("vp");
     const news = await checked({
       // A confirmation window of its own gives it a pooled host of its own, with no probe of the other tests cached.
@@ -207,6 +207,12 @@ describe("DHCP and DNS with real clients", () => {
     expect(h.stats.execs - execs).toBe(2);
     expect(alive(Number(sb.execInNamespace(["cat", dnsmasqPaths(bridge).pidFile]).trim()))).toBe(true);
     expect(sb.execInNamespace(["tc", "qdisc", "show", "dev", bridge])).toMatch(/qdisc htb 1: root/);
+    // A refresh by a new plugin process (a new connection, nothing cached): one exec, the tc probe in it.
+    closeAllHosts();
+    const fresh = hostFor(knownConnection(news.connection as ConnectionInputs, "test"));
+    const read = await network.read(created.id, created.outs);
+    expect(fresh.stats.execs).toBe(1);
+    expect(read.props.bandwidth).toEqual({ inbound: { average: 1000 } });
     await network.delete(created.id, created.outs);
     expect(existsSync(dnsmasqPaths(bridge).pidFile)).toBe(false);
   });

@@ -71,12 +71,12 @@ export const networkType: ResourceType<NetworkInputs, NetworkOutputs, NetworkExt
   id: (host, _n, name) => networkId(host, name),
   recorded: recordedNetwork,
   // tc is probed only when the network has bandwidth, or had it; never on a host bridge, which virtnet does not shape.
-  // The host's dnsmasq only when the network runs one, and used only when the plan is to start it. Both go with the
-  // snapshot: a create or update of the default network (NAT and DHCP) is two round trips, not three.
-  probe: (host, n, previous) => {
+  // The host's dnsmasq only when the network runs one and a plan follows, and used only when the plan is to start it.
+  // Both go with the snapshot: a create or update of the default network (NAT and DHCP) is two round trips, not three.
+  probe: (host, n, previous, planning) => {
     if (!n || isHostBridge(n.forward)) return {};
     if (n.bandwidth || previous?.bandwidth) tcFeatures(host).catch(() => undefined);
-    if (!dnsmasqConfigOf(recordedNetwork(n, n.bridge.name ?? DEFAULT_BRIDGE_TEMPLATE))) return {};
+    if (!planning || !dnsmasqConfigOf(recordedNetwork(n, n.bridge.name ?? DEFAULT_BRIDGE_TEMPLATE))) return {};
     const dnsmasq = probeDnsmasq(host);
     dnsmasq.catch(() => undefined);
     return { dnsmasq };
