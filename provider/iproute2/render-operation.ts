@@ -2,7 +2,7 @@
 // libvirt's command forms (docs/libvirt-behaviour.md §6.2) and virtnet's route form (docs/architecture.md §4).
 import { quoteArg } from "../exec/quote";
 import { broadcastAddress } from "../net/ip-address";
-import type { Operation } from "../net/operation";
+import { isTcOperation, type Operation } from "../net/operation";
 import { ROUTE_PROTOCOL } from "../net/owner-alias";
 import { renderFileOperation } from "./render-file";
 import { renderFirewallReplace } from "../nftables/render-firewall-replace";
@@ -38,6 +38,7 @@ export function renderBatchLine(o: Operation): BatchLine | undefined {
 }
 
 export function renderOperation(o: Operation): RenderedCommand {
+  if (isTcOperation(o)) return renderTcOperation(o);
   switch (o.op) {
     case "linkAddBridge":
       // `name` first: a bridge called 'dev', 'type' or 'help' would otherwise be read as a keyword.
@@ -78,14 +79,6 @@ export function renderOperation(o: Operation): RenderedCommand {
         ? { argv: ["ip", "addr", verb, cidr, "broadcast", broadcastAddress(o.address, o.prefix), "dev", o.name] }
         : { argv: ["ip", "-6", "addr", verb, cidr, "dev", o.name] };
     }
-    case "qdiscAdd":
-    case "qdiscDel":
-    case "classAdd":
-    case "classChange":
-    case "classDel":
-    case "filterAdd":
-    case "filterDelFloor":
-      return renderTcOperation(o);
     case "fileWrite":
     case "fileRemove":
       return renderFileOperation(o);

@@ -1,10 +1,8 @@
 // Renders traffic-control operations to tc argv, reproducing libvirt's command lines to the character
 // (docs/libvirt-behaviour.md §5.2–§5.6; the golden files in test/unit/golden hold them).
-import type { Operation } from "../net/operation";
+import type { TcOperation } from "../net/operation";
 import { floorIds, type FilterSpec, type HtbClassSpec, type QdiscSpec } from "../net/tc";
 import type { RenderedCommand } from "./rendered-command";
-
-type TcOperation = Extract<Operation, { op: "qdiscAdd" | "qdiscDel" | "classAdd" | "classChange" | "classDel" | "filterAdd" | "filterDelFloor" }>;
 
 const kbps = (n: number): string => `${n}kbps`;
 const tc = (...argv: string[]): RenderedCommand => ({ argv: ["tc", ...argv] });

@@ -96,3 +96,13 @@ export type Operation =
   | { op: "fileRemove"; path: string; from?: { content: string; mode: number }; prune?: string };
 
 export type OperationKind = Operation["op"];
+
+const TC_KINDS = ["qdiscAdd", "qdiscDel", "classAdd", "classChange", "classDel", "filterAdd", "filterDelFloor"] as const;
+const TC_KIND_SET: ReadonlySet<OperationKind> = new Set(TC_KINDS);
+
+/** A traffic-control operation: one device's qdiscs, classes or filters, rendered by tc. */
+export type TcOperation = Extract<Operation, { op: (typeof TC_KINDS)[number] }>;
+
+export function isTcOperation(o: Operation): o is TcOperation {
+  return TC_KIND_SET.has(o.op);
+}

@@ -2,7 +2,7 @@
 // possible: 100 guests' plans become a few `ip -batch`, `bridge -batch` and `tc -batch` runs instead of hundreds of
 // processes (docs/architecture.md §5). Pure: it only reorders, and only where the order cannot matter.
 import { renderBatchLine } from "../iproute2/render-operation";
-import type { Operation } from "../net/operation";
+import { isTcOperation, type Operation } from "../net/operation";
 
 /**
  * What an operation changes: a device's link state (its settings, ports, addresses and routes) or its traffic control,
@@ -10,6 +10,7 @@ import type { Operation } from "../net/operation";
  * which keeps its place relative to every operation of every other plan. Making or deleting a device changes both.
  */
 function changesOf(o: Operation): string[] | undefined {
+  if (isTcOperation(o)) return [`tc ${o.dev}`];
   switch (o.op) {
     case "linkAddBridge":
     case "ifbAdd":
@@ -20,14 +21,6 @@ function changesOf(o: Operation): string[] | undefined {
     case "linkSetMaster":
       // A new port changes its bridge too (the bridge's ports, and its MTU and carrier follow them).
       return o.from ? [o.name, o.master, o.from] : [o.name, o.master];
-    case "qdiscAdd":
-    case "qdiscDel":
-    case "classAdd":
-    case "classChange":
-    case "classDel":
-    case "filterAdd":
-    case "filterDelFloor":
-      return [`tc ${o.dev}`];
     case "firewallReplace":
     case "forwardingSysctl":
     case "dnsmasqStart":
