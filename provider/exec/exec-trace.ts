@@ -1,6 +1,7 @@
 // Optional accounting of SSH dials and execs, for the benchmark and for users diagnosing slow hosts.
 // Set VIRTNET_TRACE_FILE to a path and every dial, exec and apply appends one JSON line (timings, and the kernel commands
-// of each apply; never a script, a credential or an output).
+// of each apply; never a script, a credential or an output). Each line carries its time, `at` (ms since the epoch, when
+// it was written: an exec's end), so that waves and idle gaps between execs show.
 import { appendFileSync } from "node:fs";
 
 export type TraceEvent =
@@ -20,7 +21,7 @@ export function trace(e: TraceEvent): void {
   const file = process.env.VIRTNET_TRACE_FILE;
   if (!file) return;
   try {
-    appendFileSync(file, JSON.stringify({ ...e, pid: process.pid }) + "\n");
+    appendFileSync(file, JSON.stringify({ ...e, pid: process.pid, at: Date.now() }) + "\n");
   } catch {
     // Tracing must never break an apply.
   }
