@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
 import { Network, type LeaseArgs } from "./network";
 import { attachment } from "./attachment";
-import { providerShim } from "./shim";
+import { VirtnetResource } from "./virtnet-resource";
 
 export interface DhcpHostArgs {
   /** The Network whose dnsmasq hands the address out, or the name of its bridge. Replaces. */
@@ -22,7 +22,7 @@ export interface DhcpHostArgs {
   lease?: pulumi.Input<LeaseArgs>;
 }
 
-export class DhcpHost extends pulumi.dynamic.Resource {
+export class DhcpHost extends VirtnetResource {
   declare readonly connection: pulumi.Output<Connection>;
   declare readonly bridge: pulumi.Output<string>;
   declare readonly mac: pulumi.Output<string | undefined>;
@@ -34,12 +34,10 @@ export class DhcpHost extends pulumi.dynamic.Resource {
   declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: DhcpHostArgs, opts?: pulumi.CustomResourceOptions) {
-    const { network, connection, ...reservation } = args;
-    const { net, connection: conn } = attachment("DhcpHost", name, network, connection);
-    super(
-      providerShim("dhcpHost"),
-      name,
-      {
+    super("dhcpHost", name, opts, () => {
+      const { network, connection, ...reservation } = args;
+      const { net, connection: conn } = attachment("DhcpHost", name, network, connection);
+      return {
         // Every output must be a key here to exist on the resource, even when the user leaves it out.
         mac: undefined,
         duid: undefined,
@@ -53,10 +51,7 @@ export class DhcpHost extends pulumi.dynamic.Resource {
         // The Network's addresses let preview find the DHCP entry of the reservation's family and check the address.
         networkIps: net ? net.ips : undefined,
         networkName: net ? net.libvirtXml.apply((x) => /<name>([^<]*)<\/name>/.exec(x)?.[1]) : undefined,
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
-      "virtnet",
-      "DhcpHost",
-    );
+      };
+    });
   }
 }

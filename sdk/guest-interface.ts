@@ -5,7 +5,7 @@ import { Network, type Bandwidth, type BandwidthArgs, type Substitution } from "
 import { interfaceArgsFromXml } from "../provider/libvirt/interface-xml";
 import { attachment } from "./attachment";
 import { ownerOf } from "./owner";
-import { providerShim } from "./shim";
+import { VirtnetResource } from "./virtnet-resource";
 
 export interface GuestInterfaceArgs {
   /** The Network to plug into, or the name of an existing bridge. A new bridge moves the tap in place. */
@@ -37,7 +37,7 @@ export interface GuestPort {
   guestFdbEntry: boolean;
 }
 
-export class GuestInterface extends pulumi.dynamic.Resource {
+export class GuestInterface extends VirtnetResource {
   declare readonly connection: pulumi.Output<Connection>;
   declare readonly bridge: pulumi.Output<string>;
   declare readonly name: pulumi.Output<string>;
@@ -73,15 +73,13 @@ export class GuestInterface extends pulumi.dynamic.Resource {
   }
 
   constructor(name: string, args: GuestInterfaceArgs, opts?: pulumi.CustomResourceOptions) {
-    const { network, connection, macTableManager, ...rest } = args;
-    const { net, connection: conn } = attachment("GuestInterface", name, network, connection);
-    if (net && macTableManager !== undefined) {
-      throw new Error(`GuestInterface ${name}: macTableManager comes from its Network (bridge.macTableManager); leave it out, or attach to the bridge by name`);
-    }
-    super(
-      providerShim("guestInterface"),
-      name,
-      {
+    super("guestInterface", name, opts, () => {
+      const { network, connection, macTableManager, ...rest } = args;
+      const { net, connection: conn } = attachment("GuestInterface", name, network, connection);
+      if (net && macTableManager !== undefined) {
+        throw new Error(`GuestInterface ${name}: macTableManager comes from its Network (bridge.macTableManager); leave it out, or attach to the bridge by name`);
+      }
+      return {
         // Every output must be a key here to exist on the resource, even when the user leaves it out.
         name: undefined,
         mac: undefined,
@@ -104,10 +102,7 @@ export class GuestInterface extends pulumi.dynamic.Resource {
         networkBandwidth: net ? net.bandwidth : undefined,
         // Its boot fragment follows the Network's autostart; attached by bridge name, it persists nothing.
         networkAutostart: net ? net.autostartArg : undefined,
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
-      "virtnet",
-      "GuestInterface",
-    );
+      };
+    });
   }
 }

@@ -6,7 +6,7 @@ import type { Bandwidth } from "../provider/resources/bandwidth/schema";
 import type { ForwardInputs } from "../provider/resources/network/schema";
 import type { DnsmasqLease } from "../provider/dnsmasq/parse-leases";
 import { ownerOf } from "./owner";
-import { providerShim } from "./shim";
+import { VirtnetResource } from "./virtnet-resource";
 
 export interface BridgeArgs {
   /** Bridge name (≤ 15 characters), or a template with one %d. Default: the first free virbrN. Replaces. */
@@ -215,7 +215,7 @@ const NETWORK_OUTPUTS = {
   dhcpLeases: undefined, dnsmasqDrift: undefined, autostart: undefined, autostartDrift: undefined,
 };
 
-export class Network extends pulumi.dynamic.Resource {
+export class Network extends VirtnetResource {
   declare readonly connection: pulumi.Output<Connection>;
   declare readonly bridge: pulumi.Output<Bridge>;
   declare readonly mac: pulumi.Output<string>;
@@ -259,16 +259,9 @@ export class Network extends pulumi.dynamic.Resource {
   }
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.CustomResourceOptions) {
-    super(
-      providerShim("network"),
-      name,
-      // Every output must be a key here to exist on the resource, even when the user leaves it out. The whole
-      // connection is a secret: it carries credentials, and state must keep it for delete.
-      { ...NETWORK_OUTPUTS, libvirtName: name, ...args, owner: ownerOf(name), connection: pulumi.secret(args.connection) },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
-      "virtnet",
-      "Network",
-    );
+    // Every output must be a key here to exist on the resource, even when the user leaves it out. State must keep
+    // the connection for delete.
+    super("network", name, opts, () => ({ ...NETWORK_OUTPUTS, libvirtName: name, ...args, owner: ownerOf(name), connection: pulumi.secret(args.connection) }));
     this.autostartArg = pulumi.output(args.autostart ?? false);
   }
 

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Connection, ConnectionArgs } from "./connection";
 import { Network, type Ip, type RouteArgs } from "./network";
 import { attachment } from "./attachment";
-import { providerShim } from "./shim";
+import { VirtnetResource } from "./virtnet-resource";
 
 /** A route's fields as on Network.routes; for a StaticRoute, destination changes replace it and gateway or metric change in place. */
 export interface StaticRouteArgs extends RouteArgs {
@@ -19,7 +19,7 @@ export interface StaticRouteArgs extends RouteArgs {
   adopt?: pulumi.Input<boolean>;
 }
 
-export class StaticRoute extends pulumi.dynamic.Resource {
+export class StaticRoute extends VirtnetResource {
   declare readonly connection: pulumi.Output<Connection>;
   declare readonly bridge: pulumi.Output<string>;
   declare readonly networkIps: pulumi.Output<Ip[] | undefined>;
@@ -32,12 +32,10 @@ export class StaticRoute extends pulumi.dynamic.Resource {
   declare readonly schemaVersion: pulumi.Output<number>;
 
   constructor(name: string, args: StaticRouteArgs, opts?: pulumi.CustomResourceOptions) {
-    const { network, connection, ...route } = args;
-    const { net, connection: conn } = attachment("StaticRoute", name, network, connection);
-    super(
-      providerShim("staticRoute"),
-      name,
-      {
+    super("staticRoute", name, opts, () => {
+      const { network, connection, ...route } = args;
+      const { net, connection: conn } = attachment("StaticRoute", name, network, connection);
+      return {
         // Every output must be a key here to exist on the resource, even when the user leaves it out.
         prefix: undefined,
         netmask: undefined,
@@ -53,10 +51,7 @@ export class StaticRoute extends pulumi.dynamic.Resource {
         networkRoutes: net ? net.routes : undefined,
         // Its boot fragment follows the Network's autostart; attached by bridge name, it persists nothing.
         networkAutostart: net ? net.autostartArg : undefined,
-      },
-      { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection"] },
-      "virtnet",
-      "StaticRoute",
-    );
+      };
+    });
   }
 }
