@@ -5,7 +5,8 @@
 // (bench/noop-provider), and virtnet's own classes over a provider module that does nothing (the engine's and the SDK's
 // cost for virtnet's resource shape, outputs included); the kernel commands virtnet ran as one exec of
 // `ip/bridge/tc -batch` (the floor), an estimate of one SSH connection per command, the plugin's peak memory, and a
-// scaling series of creates. Prints JSON.
+// scaling series of creates. The phases run BENCH_ROUNDS times (3) for each provider, in turn; each phase reports its
+// median round, with every round's wall time. Prints JSON.
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -18,9 +19,23 @@ const GUESTS = Number(process.env.BENCH_GUESTS ?? 100);
 const ROUTES = Number(process.env.BENCH_ROUTES ?? 200);
 const FLOORS = 10;
 const SERIES = (process.env.BENCH_SERIES ?? "10,50,100,200").split(",").map(Number);
+/** Rounds of the phases per provider, taken in turn so that the machine's drift falls on all three alike; medians are reported. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 type Trace = { event: "dial" | "exec"; ms: number } | { event: "apply"; commands: string[] };
-type Phase = { wallMs: number; execs: number; execMs: number; execMsList: number[]; dials: number; commands: number };
+type Phase = { wallMs: number; execs: number; execMs: number; execMsList: number[]; dials: number; commands: number; commandList?: string[] };
+type Phases = Record<string, Phase>;
+
+/** Each phase's median round by wall time (its exec figures with it), and every round's wall time. */
+function medianRound(rounds: Phases[]): Record<string, Phase & { wallMsRounds: number[] }> {
+  const out: Record<string, Phase & { wallMsRounds: number[] }> = {};
+  for (const name of Object.keys(rounds[0])) {
+    const all = rounds.map((r) => r[name]);
+    const mid = [...all].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(all.length / 2)];
+    out[name] = { ...mid, wallMsRounds: all.map((p) => p.wallMs) };
+  }
+  return out;
+}
 
 function stack(sb: Sandbox, o: { guests: number; routes: number; rate: number }): Program {
   return ({ pkg, pulumi }) => {
@@ -85,8 +100,8 @@ async function main(): Promise<void> {
   const shell = new SshShell({ host: sb.host, port: sb.port, user: sb.user, privateKey: sb.privateKey, hostKey: sb.hostKey, insecureIgnoreHostKey: false, sudo: false });
   const result: Record<string, unknown> = { guests: GUESTS, routes: ROUTES, floors: FLOORS, resources: 1 + GUESTS + ROUTES };
   try {
-    async function phases(engine: Engine, label: string, traced: boolean): Promise<Record<string, Phase & { commandList?: string[] }>> {
-      const out: Record<string, Phase & { commandList?: string[] }> = {};
+    async function phases(engine: Engine, label: string, traced: boolean): Promise<Phases> {
+      const out: Phases = {};
       const phase = async (name: string, run: () => Promise<EngineResult>) => {
         writeFileSync(traceFile, "");
         const started = process.hrtime.bigint();
@@ -98,7 +113,6 @@ async function main(): Promise<void> {
         const execMsList = lines.flatMap((l) => (l.event === "exec" ? [l.ms] : []));
         out[name] = { wallMs, execs: execMsList.length, execMs: execMsList.reduce((a, b) => a + b, 0), execMsList, dials: lines.filter((l) => l.event === "dial").length, commands: commandList.length, commandList };
       };
-      await engine.preview(() => undefined);
       await phase("create", () => engine.up(stack(sb, { guests: GUESTS, routes: ROUTES, rate: 1000 })));
       await phase("noopUp", () => engine.up(stack(sb, { guests: GUESTS, routes: ROUTES, rate: 1000 })));
       await phase("refresh", () => engine.refresh());
@@ -108,20 +122,24 @@ async function main(): Promise<void> {
     }
     const rss = (pid: number | undefined) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024;
 
-    // The no-op provider first: the engine's own cost for the same stack.
+    // The no-op provider (the engine's own cost for the same stack), virtnet's classes over a provider that does
+    // nothing, and virtnet, one round each in turn. Each keeps its plugin for all its rounds, as the engine keeps one
+    // plugin for a deployment.
     const noop = new Engine({ pkg: noopPkg, packageName: "virtnet-noop-provider" });
-    const noopPhases = await phases(noop, "no-op", false);
-    const noopRssMb = rss(await noop.pluginPid());
-    await noop.dispose();
     const sameClassesPkg = withNoopProvider(pkg, path.join(traceDir, "same-classes"));
     const sameClasses = new Engine({ pkg: sameClassesPkg, packageName: "pulumi-virtnet" });
-    const sameClassesPhases = await phases(sameClasses, "same classes over a no-op provider", false);
-    const sameClassesRssMb = rss(await sameClasses.pluginPid());
-    await sameClasses.dispose();
-
     const engine = new Engine({ pkg, packageName: "pulumi-virtnet" });
-    const virtnetPhases = await phases(engine, "virtnet", true);
-    const virtnetRssMb = rss(await engine.pluginPid());
+    for (const e of [noop, sameClasses, engine]) await e.preview(() => undefined);
+    const rounds: { noop: Phases[]; sameClasses: Phases[]; virtnet: Phases[] } = { noop: [], sameClasses: [], virtnet: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      rounds.noop.push(await phases(noop, "no-op", false));
+      rounds.sameClasses.push(await phases(sameClasses, "same classes over a no-op provider", false));
+      rounds.virtnet.push(await phases(engine, "virtnet", true));
+    }
+    const [noopPhases, sameClassesPhases, virtnetPhases] = [rounds.noop, rounds.sameClasses, rounds.virtnet].map(medianRound);
+    const [noopRssMb, sameClassesRssMb, virtnetRssMb] = await Promise.all([noop, sameClasses, engine].map(async (e) => rss(await e.pluginPid())));
+    await noop.dispose();
+    await sameClasses.dispose();
 
     // The floor: the same kernel commands as one exec of -batch, on the same host (create it, change it, delete it).
     await shell.run("true");
@@ -149,7 +167,19 @@ async function main(): Promise<void> {
       const added = v.wallMs - noopPhases[name].wallMs;
       // Over virtnet's own classes with a provider that does nothing: what the provider's work adds.
       const providerAdded = v.wallMs - sameClassesPhases[name].wallMs;
-      const row: Record<string, unknown> = { virtnetMs: v.wallMs, noopMs: noopPhases[name].wallMs, addedMs: added, sameClassesNoopMs: sameClassesPhases[name].wallMs, providerAddedMs: providerAdded, execs: v.execs, execMs: v.execMs, execMsList: v.execMsList, dials: v.dials, commands: v.commands };
+      const row: Record<string, unknown> = {
+        virtnetMs: v.wallMs,
+        noopMs: noopPhases[name].wallMs,
+        addedMs: added,
+        sameClassesNoopMs: sameClassesPhases[name].wallMs,
+        providerAddedMs: providerAdded,
+        rounds: { virtnetMs: v.wallMsRounds, noopMs: noopPhases[name].wallMsRounds, sameClassesNoopMs: sameClassesPhases[name].wallMsRounds },
+        execs: v.execs,
+        execMs: v.execMs,
+        execMsList: v.execMsList,
+        dials: v.dials,
+        commands: v.commands,
+      };
       if (floor[name] !== undefined) {
         row.floorMs = floor[name];
         row.addedOverFloor = Math.round((added / Math.max(1, floor[name])) * 10) / 10;
