@@ -1,0 +1,65 @@
+// The observation's groups of sections run at once (iproute2/observe-script.ts): on a real kernel, the concurrent
+// script reads exactly what its sections read one after another, including a shaped-device report larger than a pipe
+// holds, which makes its stage wait for the others.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HostSnapshot } from "../../provider/host/snapshot";
+import { SNAPSHOT_GROUPS, SNAPSHOT_SCRIPT, SNAPSHOT_SECTION } from "../../provider/iproute2/observe-script";
+import { OWNER_ALIAS } from "../../provider/net/owner-alias";
+import { LocalShell } from "../support/local-shell";
+import { createSandbox, type Sandbox } from "../support/sandbox";
+
+/** Enough shaped devices for the tc section to outgrow a pipe's 64 KiB. */
+const DEVICES = 140;
+const PIPE_BYTES = 65_536;
+const names = Array.from({ length: DEVICES }, (_, i) => `ob${i}`);
+
+let sb: Sandbox;
+beforeAll(async () => {
+  sb = await createSandbox();
+  const ip = names.flatMap((d, i) => [
+    `tuntap add name ${d} mode tap`,
+    `link set ${d} alias ${OWNER_ALIAS}`,
+    `addr add 10.77.${i >> 6}.${(i & 63) * 4 + 1}/30 dev ${d}`,
+    `link set ${d} up`,
+  ]);
+  // HTB, a class and a root filter, and an ingress filter: what the observation reads of a shaped guest's tap.
+  const tc = names.flatMap((d) => [
+    `qdisc add dev ${d} root handle 1: htb default 1`,
+    `class add dev ${d} parent 1: classid 1:1 htb rate 1000kbit ceil 2000kbit`,
+    `filter add dev ${d} parent 1: protocol all prio 1 u32 match u32 0 0 flowid 1:1`,
+    `qdisc add dev ${d} handle ffff: ingress`,
+    `filter add dev ${d} parent ffff: protocol all prio 1 u32 match u32 0 0 flowid :1`,
+  ]);
+  await new LocalShell(sb.namespace).run(`ip -batch - <<'EOF'\n${ip.join("\n")}\nEOF\ntc -batch - <<'EOF'\n${tc.join("\n")}\nEOF\n`).then((r) => {
+    if (r.code !== 0) throw new Error(`setting up the shaped devices failed: ${r.stderr}`);
+  });
+}, 120_000);
+afterAll(async () => sb?.destroy());
+
+describe("the observation", () => {
+  it("reads the same snapshot with its groups at once as with its sections one after another", async () => {
+    const shell = new LocalShell(sb.namespace);
+    const concurrent = await shell.run(SNAPSHOT_SCRIPT);
+    const sequential = await shell.run(SNAPSHOT_GROUPS.flat().join("\n"));
+    expect(concurrent.code).toBe(0);
+    expect(sequential.code).toBe(0);
+
+    const sections = (out: string) => out.split(new RegExp(`^${SNAPSHOT_SECTION} `, "m")).slice(1).map((s) => s.slice(0, s.indexOf("\n")));
+    expect(sections(concurrent.stdout).sort()).toEqual(sections(sequential.stdout).sort());
+    expect(new Set(sections(concurrent.stdout)).size).toBe(sections(concurrent.stdout).length);
+    // The shaped devices' stage had more to write than the pipe holds before its reader started.
+    const tcSection = concurrent.stdout.split(new RegExp(`^${SNAPSHOT_SECTION} `, "m")).find((s) => s.startsWith("tc\n"))!;
+    expect(tcSection.length).toBeGreaterThan(PIPE_BYTES);
+
+    const a = HostSnapshot.parse(concurrent.stdout);
+    const b = HostSnapshot.parse(sequential.stdout);
+    expect(a).toEqual(b);
+    for (const d of names) {
+      const tc = a.tcOf(d);
+      expect(tc.classes.map((c) => c.classId), d).toEqual(["1:1"]);
+      expect(tc.filters.length, d).toBeGreaterThan(0);
+      expect(tc.ingressFilters.length, d).toBeGreaterThan(0);
+      expect(a.link(d)?.alias, d).toBe(OWNER_ALIAS);
+    }
+  });
+});
