@@ -13,10 +13,10 @@ const SECTION = SNAPSHOT_SECTION;
  * Appended to every apply so the result is observed in the same exec. Netlink reports vlan_filtering 0
  * even on kernels without CONFIG_BRIDGE_VLAN_FILTERING, so support is read from sysfs (docs/architecture.md §4).
  *
- * Three groups of sections (SNAPSHOT_GROUPS) run at once, as the stages of one pipeline (`concurrently`): the shaped devices' classes
- * and filters (the longest part on a host with a hundred guests); routes, fdb and nftables; everything else. At the
- * bench stack's size that is about 44 ms instead of 60, with no temporary file. The parser finds each section by its
- * header, in whatever order they come.
+ * Three groups of sections (SNAPSHOT_GROUPS) run at once, as the stages of one pipeline (`concurrently`): the
+ * shaped devices' classes and filters (the longest part on a host with a hundred guests); routes, fdb and nftables;
+ * everything else. At the bench stack's size that is about 44 ms instead of 60, with no temporary file. The parser
+ * finds each section by its header, in whatever order they come (docs/architecture.md §5).
  */
 export const SNAPSHOT_GROUPS: readonly (readonly string[])[] = [
   [
