@@ -114,6 +114,15 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
 
   type Base = Omit<ApplyContext<Known<I>, O, undefined, P>, "extra">;
 
+  /**
+   * The host's snapshot, with the probes the resource's plan will need submitted in the same turn, so that they share
+   * its exec (docs/architecture.md §5). `planning` is false on read.
+   */
+  async function observeWithProbes(host: Host, desired: Known<I> | undefined, previous: O | undefined, planning: boolean): Promise<{ snapshot: HostSnapshot; probes: P | undefined }> {
+    const probes = t.probe?.(host, desired, previous, planning);
+    return { snapshot: await host.observe(), probes };
+  }
+
   /** Plans from the observation and applies (holding the plan's reservations meanwhile); the state it leads to. */
   async function planAndApply(base: Base, what: string): Promise<HostSnapshot> {
     const c = { ...base, extra: undefined };
@@ -138,8 +147,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const host = connect(r.connection, `creating a ${t.noun}`);
     const hostName = (r.connection as Connection).host;
     for (let attempt = 1; ; attempt++) {
-      const probes = t.probe?.(host, r, undefined, true);
-      const snapshot = await host.observe();
+      const { snapshot, probes } = await observeWithProbes(host, r, undefined, true);
       const wanted = t.naming?.wanted(r);
       const external = t.naming?.external?.(r) === true;
       const chosen = !t.naming
@@ -195,8 +203,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const previous = recordedState(id, props);
     const host = connect(previous.connection, `reading ${t.noun} ${id}`);
     const desired = t.intended(previous);
-    const probes = t.probe?.(host, desired, previous, false);
-    const base = { host, snapshot: await host.observe(), name: t.nameOf(previous), desired, previous, probes, extra: undefined };
+    const base = { host, ...(await observeWithProbes(host, desired, previous, false)), name: t.nameOf(previous), desired, previous, extra: undefined };
     const outputs = t.outputs({ ...base, extra: await t.observe(base) });
     // Gone (deleted by hand, or by an interrupted destroy): the engine plans a create.
     return outputs ? { id, props: stripUndefined(outputs) as unknown as Props } : { id: "", props: {} };
@@ -233,8 +240,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const reservations: string[] = [];
     try {
       const outputs = await replanning(async () => {
-        const probes = t.probe?.(host, r, previous, true);
-        const snapshot = await host.observe();
+        const { snapshot, probes } = await observeWithProbes(host, r, previous, true);
         const chosen = nameForUpdate(previous, r, snapshot, host);
         name = chosen.name;
         if (chosen.reserved) reservations.push(chosen.reserved);
@@ -249,10 +255,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
   async function remove(id: string, props: Props): Promise<void> {
     const previous = load(props);
     const host = connect(previous.connection, `deleting ${t.noun} ${id}`);
-    await replanning(async () => {
-      const probes = t.probe?.(host, undefined, previous, true);
-      return planAndApply({ host, snapshot: await host.observe(), name: t.nameOf(previous), previous, probes }, "deleting");
-    });
+    await replanning(async () => planAndApply({ host, ...(await observeWithProbes(host, undefined, previous, true)), name: t.nameOf(previous), previous }, "deleting"));
   }
 
   return redactedHandlers({
