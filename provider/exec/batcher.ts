@@ -14,7 +14,8 @@ import type { ExecResult, RemoteShell } from "./remote-shell";
 export type JobKind = "probe" | "apply" | "observe";
 
 interface Pending<P> {
-  script: string;
+  /** The script, or how to render it when its exec starts (an observation that later jobs may still widen). */
+  script: string | (() => string);
   kind: JobKind;
   /** An apply's plan, which the batcher may merge with the other applies' plans. */
   plan?: P;
@@ -33,8 +34,6 @@ export class Batcher<P = never> {
   private queue: Pending<P>[] = [];
   private inFlight = false;
   private scheduled = false;
-  /** The observations of the exec in flight, by script (see `running`). */
-  private observing = new Map<string, Promise<ExecResult>>();
   /** Number of execs and jobs so far, for tests and the benchmark. */
   readonly stats = { execs: 0, jobs: 0 };
 
@@ -43,22 +42,16 @@ export class Batcher<P = never> {
     private readonly merge?: MergeApplies<P>,
   ) {}
 
-  /** Runs `script` in the next exec; an apply's `plan` lets it share one merged script with the batch's other applies. */
-  submit(script: string, kind: JobKind = "probe", plan?: P): Promise<ExecResult> {
+  /**
+   * Runs `script` in the next exec (a function is called for it when that exec starts); an apply's `plan` lets it
+   * share one merged script with the batch's other applies.
+   */
+  submit(script: string | (() => string), kind: JobKind = "probe", plan?: P): Promise<ExecResult> {
     let settle!: Pick<Pending<P>, "resolve" | "reject">;
     const promise = new Promise<ExecResult>((resolve, reject) => (settle = { resolve, reject }));
     this.queue.push({ script, kind, plan, promise, ...settle });
     this.schedule();
     return promise;
-  }
-
-  /**
-   * The result of the observation `script` in the exec in flight, if it has one. It runs after that exec's applies, so
-   * it shows every change this process had been told of when asking; a plan can use it instead of waiting for the
-   * next exec (one exec less per wave). An apply's own observation must not: it has to follow that apply.
-   */
-  running(script: string): Promise<ExecResult> | undefined {
-    return this.observing.get(script);
   }
 
   private schedule(): void {
@@ -76,13 +69,11 @@ export class Batcher<P = never> {
     const batch = this.queue;
     this.queue = [];
     this.inFlight = true;
-    this.observing = new Map(batch.filter((p) => p.kind === "observe").map((p) => [p.script, p.promise]));
     this.stats.execs++;
     this.stats.jobs += batch.length;
     try {
       await this.runBatch(batch);
     } catch (e) {
-      this.observing = new Map();
       for (const p of batch) p.reject(e as Error);
     } finally {
       this.inFlight = false;
@@ -90,7 +81,8 @@ export class Batcher<P = never> {
     }
   }
 
-  private async runBatch(batch: Pending<P>[]): Promise<void> {
+  private async runBatch(pending: Pending<P>[]): Promise<void> {
+    const batch = pending.map((p) => ({ ...p, script: typeof p.script === "string" ? p.script : p.script() }));
     const unique = (kind: JobKind) => [...new Set(batch.filter((p) => p.kind === kind).map((p) => p.script))];
     // Two applies with the same text are still two applies: each resource is told what its own did.
     const applies = batch.filter((p) => p.kind === "apply");
@@ -103,8 +95,6 @@ export class Batcher<P = never> {
     const byScript = new Map(scripts.map((s, i) => [s, results[i]]));
     const jobResult = job === undefined ? undefined : byScript.get(job)!;
     const applyResults = applies.length <= 1 || jobResult === undefined ? [jobResult] : splitJob(jobResult, jn, applies.length);
-    // Done: from here on, an observation asked for belongs to the next exec.
-    this.observing = new Map();
     let a = 0;
     for (const p of batch) p.resolve(p.kind === "apply" ? applyResults[a++]! : byScript.get(p.script)!);
   }

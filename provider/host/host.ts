@@ -8,7 +8,9 @@ import { OBSERVE_LOCK } from "../exec/detached-script";
 import { parseApplyOutput, renderApplyScript } from "../plan/apply-script";
 import { mergePlans } from "../plan/merge-plans";
 import type { Operation } from "../net/operation";
-import { HostSnapshot, SNAPSHOT_SCRIPT } from "./snapshot";
+import { HostSnapshot } from "./snapshot";
+import { renderReadBack } from "../iproute2/observe-script";
+import { readAll, readBackOf, widenReadBack, type ReadBack } from "../net/read-back";
 import { randomBytes } from "node:crypto";
 import { riskOf } from "../plan/risk";
 import { isBootArtefact, parseConfirm, renderArmedApply, renderConfirm, TX_BUSY_MARKER, type ConfirmOutcome } from "../plan/safe-apply";
@@ -21,8 +23,8 @@ export interface SafeApplyOptions {
   dial?: () => RemoteShell;
 }
 
-/** The observation script, under the shared lock (it waits for any apply in progress). */
-const OBSERVE = `${OBSERVE_LOCK}\n${SNAPSHOT_SCRIPT}\n`;
+/** An observation or read-back script, under the shared lock (it waits for any apply in progress). */
+const observationScript = (back: ReadBack) => `${OBSERVE_LOCK}\n${renderReadBack(back)}\n`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 
@@ -50,8 +52,17 @@ export class Host {
   readonly takenNames = new Set<string>();
   /** Floor changes planned in this process and not yet applied, by bridge and class id (floor, or null: unplugged). */
   readonly floorLedger = new Map<string, Map<number, number | null>>();
-  /** The last observation's output and its parse, shared by every resource that asked for it. */
-  private parsed?: { stdout: string; snapshot: HostSnapshot };
+  /** The newest snapshot, and the exec result it was parsed or patched from (each result is parsed once). */
+  private current?: { from: ExecResult; snapshot: HostSnapshot };
+  /** The observation of the next exec, shared and widened by everyone who asks before that exec starts. */
+  private next?: { back: ReadBack; result: Promise<ExecResult> };
+  /** The observation of the exec in flight, and whether it reads everything. */
+  private running?: { whole: boolean; result: Promise<ExecResult> };
+  /**
+   * Whether the newest snapshot may miss a change: true until a whole observation has been read, and again after an
+   * exec failed (an apply cut off may still complete on the host). Planning then waits for a whole observation.
+   */
+  private stale = true;
 
   constructor(
     readonly shell: RemoteShell,
@@ -75,23 +86,50 @@ export class Host {
   }
 
   /**
-   * The host's state, to plan from. Every resource of a wave shares one observation: identical scripts in a batch run
-   * once, an observation runs after the batch's applies, and its output is parsed once. While an exec is in flight,
-   * its observation serves (it follows every apply this process has been told of), not the next exec's.
+   * The host's state, to plan from. Every resource of a wave shares one observation, which runs after the exec's
+   * applies and is parsed once. While an exec is in flight, its observation serves (it follows every apply this
+   * process has been told of), not the next exec's: a whole observation, or an apply's read-back patched into the
+   * snapshot before it (docs/architecture.md §5). With `whole`, only a whole observation serves, as after a plan
+   * failed on a state the snapshot did not show; so it does after an exec failed.
    */
-  async observe(): Promise<HostSnapshot> {
-    return this.snapshotOf(await (this.batcher.running(OBSERVE) ?? this.batcher.submit(OBSERVE, "observe")));
+  async observe(whole = false): Promise<HostSnapshot> {
+    const running = this.running && (this.running.whole || (!whole && !this.stale)) ? this.running.result : undefined;
+    return this.snapshotOf(await (running ?? this.observation(readAll())));
   }
 
-  /** An observation in the next exec: after an apply submitted with it, or after a confirmation. */
-  private async observeNext(): Promise<HostSnapshot> {
-    return this.snapshotOf(await this.batcher.submit(OBSERVE, "observe"));
+  /**
+   * Reads `back` in the next exec, after its applies: one script for everyone who asks before that exec starts,
+   * widened to cover what each asked for, and rendered when the exec starts.
+   */
+  private observation(back: ReadBack): Promise<ExecResult> {
+    if (this.next) {
+      widenReadBack(this.next.back, back);
+      return this.next.result;
+    }
+    const next = { back, result: undefined as unknown as Promise<ExecResult> };
+    next.result = this.batcher.submit(() => {
+      this.next = undefined;
+      this.running = { whole: next.back.all, result: next.result };
+      return observationScript(next.back);
+    }, "observe");
+    const settled = (ok: boolean) => {
+      if (this.running?.result === next.result) this.running = undefined;
+      if (!ok) this.stale = true;
+      else if (next.back.all) this.stale = false;
+    };
+    next.result.then(
+      (r) => settled(r.code === 0),
+      () => settled(false),
+    );
+    this.next = next;
+    return next.result;
   }
 
+  /** The snapshot an exec's observation shows: parsed, or, for a read-back, patched into the newest snapshot. */
   private snapshotOf(r: ExecResult): HostSnapshot {
     if (r.code !== 0) throw new Error(`cannot read the network state of ${this.label}: ${r.stderr.trim() || `exit ${r.code}`}`);
-    if (this.parsed?.stdout !== r.stdout) this.parsed = { stdout: r.stdout, snapshot: HostSnapshot.parse(r.stdout) };
-    return this.parsed.snapshot;
+    if (this.current?.from !== r) this.current = { from: r, snapshot: HostSnapshot.parse(r.stdout, this.current?.snapshot) };
+    return this.current.snapshot;
   }
 
   /**
@@ -102,11 +140,12 @@ export class Host {
   async apply(ops: readonly Operation[], what: string): Promise<HostSnapshot> {
     if (tracing()) trace({ event: "apply", host: this.label, commands: ops.map((o) => quoteArgv(renderOperation(o).argv)) });
     // A plan that can cut this connection arms a dead-man switch; any other applies directly, at no extra cost.
-    const access = this.parsed?.snapshot.access;
+    const access = this.current?.snapshot.access;
     const risk = this.safety.confirmTimeoutSeconds > 0 && this.safety.dial ? riskOf(ops, access) : undefined;
     if (risk) return this.safeApply(ops, what, risk, access!);
-    // The wave's observation rides in the same exec, after every apply of the batch.
-    const observed = this.observeNext();
+    // The wave's read-back rides in the same exec, after every apply of the batch: what these operations can change,
+    // or everything once an exec failed.
+    const observed = this.observation(this.stale ? readAll() : readBackOf(ops)).then((r) => this.snapshotOf(r));
     observed.catch(() => undefined);
     const r = await this.batcher.submit(renderApplyScript(ops), "apply", ops).catch((e: Error) => {
       throw new ApplyInterrupted(
@@ -155,7 +194,7 @@ export class Host {
     if (first && "r" in first) {
       const busy = new RegExp(`^${TX_BUSY_MARKER} (\\S+)$`, "m").exec(first.r.stdout);
       if (busy) throw new ApplyError(`${what} on ${this.label}: another virtnet safe-apply transaction (${busy[1]}) is pending on ${this.label}; run again once it is confirmed or rolled back (at most ${timeout} s)`, true);
-      if (first.r.code !== 0) return this.outcome(now, what, first.r, Promise.resolve(this.parsed!.snapshot));
+      if (first.r.code !== 0) return this.outcome(now, what, first.r, Promise.resolve(this.current!.snapshot));
     } else {
       // Cut or stuck: the pooled connection is no use any more; the next exec dials again.
       this.shell.close();
@@ -163,7 +202,7 @@ export class Host {
     const confirmation = await this.confirmBefore(tx.id, armed + (timeout - 10) * 1000, later);
     if (confirmation?.kind === "confirmed") {
       if (confirmation.afterFailed) throw new ApplyError(`${what} on ${this.label}: the change was confirmed, but writing its autostart files failed (they were undone); run again`, true);
-      return this.observeNext();
+      return this.snapshotOf(await this.observation(readAll()));
     }
     if (confirmation?.kind === "gone") {
       throw new ApplyError(`${what} on ${this.label}: the connection was lost before the apply reported, and the host had already undone it (the change: ${risk}); run again`, true);

@@ -1,5 +1,5 @@
 // One observation of a host's network state, taken in one exec and shared by every resource (docs/architecture.md §3).
-import { SNAPSHOT_SCRIPT, SNAPSHOT_SECTION as SECTION } from "../iproute2/observe-script";
+import { CLASSES_SECTION, READ_BACK_SECTION, SNAPSHOT_SCRIPT, SNAPSHOT_SECTION as SECTION } from "../iproute2/observe-script";
 import { parseIpAddr, type ObservedLink } from "../iproute2/parse-ip-addr";
 import { parseIpRoute, type ObservedRoute } from "../iproute2/parse-ip-route";
 import { parseBridgeFdbByPort } from "../iproute2/parse-bridge-fdb";
@@ -96,12 +96,57 @@ export class HostSnapshot {
 
   private byDestination?: Map<string, ObservedRoute[]>;
 
-  static parse(stdout: string): HostSnapshot {
+  /**
+   * This snapshot with a read-back's sections in place of its own: the main-table routes when they were read; the
+   * traffic control of `tcDevices` (a device without an entry now shapes nothing); the classes and filters of
+   * `classDevices`, whose qdiscs, and so whether they shape, are as before (one that did not shape still does not:
+   * no plan changes classes on a device it does not see shaping). Linear in what was read plus one copy of the tc
+   * map's entries (not of their contents).
+   */
+  private patched(sections: ReadonlyMap<string, string>, tcDevices: readonly string[], classDevices: readonly string[]): HostSnapshot {
+    const route4 = sections.get("route4");
+    const route6 = sections.get("route6");
+    const routes = route4 !== undefined && route6 !== undefined ? [...parseIpRoute(route4, "ipv4"), ...parseIpRoute(route6, "ipv6")] : this.routes;
+    const section = (name: string) => {
+      const text = sections.get(name);
+      if (text === undefined) throw new Error("the host's reply has no complete read-back in it");
+      return text;
+    };
+    const tc = new Map(this.tc);
+    if (tcDevices.length > 0) {
+      const read = parseDeviceTc(section("qdisc"), section("tc"));
+      for (const dev of tcDevices) {
+        const now = read.get(dev);
+        if (now) tc.set(dev, now);
+        else tc.delete(dev);
+      }
+    }
+    if (classDevices.length > 0) {
+      const read = parseDeviceTc("[]", section(CLASSES_SECTION));
+      for (const dev of classDevices) {
+        const before = tc.get(dev);
+        if (before) tc.set(dev, { ...before, ...read.get(dev), qdiscs: before.qdiscs });
+      }
+    }
+    return new HostSnapshot([...this.links.values()], routes, this.fdb, tc, this.firewall, this.forwarding, this.routerAdvertisement, this.dnsmasq, this.autostart, this.access);
+  }
+
+  /**
+   * The snapshot an observation's output shows. A read-back (iproute2/observe-script.ts `renderReadBack`) holds only
+   * some sections: they are patched into `base`, the snapshot before the apply, and the rest is kept from it.
+   */
+  static parse(stdout: string, base?: HostSnapshot): HostSnapshot {
     const sections = new Map<string, string>();
     const parts = stdout.split(new RegExp(`^${SECTION} `, "m")).slice(1);
     for (const part of parts) {
       const newline = part.indexOf("\n");
       sections.set(part.slice(0, newline), part.slice(newline + 1));
+    }
+    const readBack = sections.get(READ_BACK_SECTION);
+    if (readBack !== undefined) {
+      if (!base) throw new Error("a read-back of the host's state came before any observation of it");
+      const [tcDevices = "", classDevices = ""] = readBack.split("\n");
+      return base.patched(sections, tcDevices.split(" ").filter(Boolean), classDevices.split(" ").filter(Boolean));
     }
     const addr = sections.get("addr");
     const vlan = sections.get("vlan-filtering");

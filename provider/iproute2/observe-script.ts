@@ -5,9 +5,40 @@ import { VIRTNET_TABLE } from "../nftables/virtnet-table";
 import { DNSMASQ_OBSERVE_SCRIPT } from "../dnsmasq/observe-dnsmasq";
 import { AUTOSTART_OBSERVE_SCRIPT } from "../systemd/observe-autostart";
 import { SSH_ACCESS_SCRIPT } from "./parse-ssh-access";
+import { quoteArg } from "../exec/quote";
+import type { ReadBack } from "../net/read-back";
 
 export const SNAPSHOT_SECTION = "@@virtnet-snapshot";
 const SECTION = SNAPSHOT_SECTION;
+
+/**
+ * Classes and filters of the devices in `$ds`, all through one `tc -force -batch`. tc prints no device names, so each
+ * device's queries follow one that must fail (no device can have a '/' in its name): its "Command failed -:N" line,
+ * in order on the merged output (tc flushes stdout per command), becomes the device's header; other error text, which
+ * always starts upper-case while class and filter listings never do, is dropped.
+ */
+const CLASSES_OF_DS = `if [ -n "$ds" ]; then for d in $ds; do printf 'class show dev virtnet/none\\nclass show dev %s\\nfilter show dev %s\\nfilter show dev %s parent ffff:\\n' "$d" "$d" "$d"; done | tc -d -force -batch - 2>&1 | awk -v ds="$ds" 'BEGIN { split(ds, d, " ") } /^Command failed -:[0-9]+$/ { k = substr($0, 18) + 0; if (k % 4 == 1) printf "@@dev %s\\n", d[(k + 3) / 4]; next } /^[A-Z]/ { next } { print }'; fi`;
+
+/**
+ * The classes and filters of virtnet's devices that shape (HTB or ingress); with `only`, of those among them (a
+ * read-back). The shaped devices and their aliases come from one awk: a shell loop reading each alias cost 10 ms at
+ * 200 devices.
+ */
+function shapedDevicesTc(only?: ReadonlySet<string>): string[] {
+  const among = only ? ` && index(only, " " $5 " ")` : "";
+  const onlyVar = only ? ` -v only=${quoteArg(` ${[...only].join(" ")} `)}` : "";
+  return [
+    `printf '\\n%s\\n' '${SECTION} tc'; ds=$(tc qdisc show | awk -v ORS=' '${onlyVar} '($2 == "htb" || $2 == "ingress")${among} && !seen[$5]++ { f = "/sys/class/net/" $5 "/ifalias"; a = ""; if ((getline a < f) > 0 && (a == "${OWNER_ALIAS}" || index(a, "${OWNER_ALIAS}:") == 1)) print $5; close(f) }')`,
+    CLASSES_OF_DS,
+  ];
+}
+
+/** The host's one qdisc listing, which the shaped devices' lines read again for their names. */
+const QDISC = `printf '\\n%s\\n' '${SECTION} qdisc'; tc -j qdisc show`;
+const ROUTES = [
+  `printf '\\n%s\\n' '${SECTION} route4'; ip -j -d -4 route show table main`,
+  `printf '\\n%s\\n' '${SECTION} route6'; ip -j -d -6 route show table main 2>/dev/null || echo '[]'`,
+];
 
 /**
  * Appended to every apply so the result is observed in the same exec. Netlink reports vlan_filtering 0
@@ -19,19 +50,9 @@ const SECTION = SNAPSHOT_SECTION;
  * finds each section by its header, in whatever order they come (docs/architecture.md §5).
  */
 export const SNAPSHOT_GROUPS: readonly (readonly string[])[] = [
+  shapedDevicesTc(),
   [
-    // Classes and filters only of virtnet's devices that shape (HTB or ingress), all through one `tc -force -batch`.
-    // tc prints no device names, so each device's queries follow one that must fail (no device can have a '/' in its
-    // name): its "Command failed -:N" line, in order on the merged output (tc flushes stdout per command), becomes the
-    // device's header; other error text, which always starts upper-case while class and filter listings never do, is
-    // dropped.
-    // The shaped devices and their aliases in one awk: a shell loop reading each alias cost 10 ms at 200 devices.
-    `printf '\\n%s\\n' '${SECTION} tc'; ds=$(tc qdisc show | awk -v ORS=' ' '($2 == "htb" || $2 == "ingress") && !seen[$5]++ { f = "/sys/class/net/" $5 "/ifalias"; a = ""; if ((getline a < f) > 0 && (a == "${OWNER_ALIAS}" || index(a, "${OWNER_ALIAS}:") == 1)) print $5; close(f) }')`,
-    `if [ -n "$ds" ]; then for d in $ds; do printf 'class show dev virtnet/none\\nclass show dev %s\\nfilter show dev %s\\nfilter show dev %s parent ffff:\\n' "$d" "$d" "$d"; done | tc -d -force -batch - 2>&1 | awk -v ds="$ds" 'BEGIN { split(ds, d, " ") } /^Command failed -:[0-9]+$/ { k = substr($0, 18) + 0; if (k % 4 == 1) printf "@@dev %s\\n", d[(k + 3) / 4]; next } /^[A-Z]/ { next } { print }'; fi`,
-  ],
-  [
-    `printf '\\n%s\\n' '${SECTION} route4'; ip -j -d -4 route show table main`,
-    `printf '\\n%s\\n' '${SECTION} route6'; ip -j -d -6 route show table main 2>/dev/null || echo '[]'`,
+    ...ROUTES,
     // Only the static fdb entries (added ones, as libvirt's "master temp"), in one process: a busy host's learned
     // table stays out, and the snapshot keeps those of virtnet's ports.
     `printf '\\n%s\\n' '${SECTION} fdb'; bridge -j fdb show state static`,
@@ -41,8 +62,7 @@ export const SNAPSHOT_GROUPS: readonly (readonly string[])[] = [
   ],
   [
     `printf '%s\\n' '${SECTION} addr'; ip -j -d addr show`,
-    // The host's one qdisc listing, which the shaped devices' group reads again for their names.
-    `printf '\\n%s\\n' '${SECTION} qdisc'; tc -j qdisc show`,
+    QDISC,
     // Host-wide forwarding, which the forward modes turn on.
     `printf '\\n%s\\n' '${SECTION} forwarding'; cat /proc/sys/net/ipv4/ip_forward 2>/dev/null || echo 0; cat /proc/sys/net/ipv6/conf/all/forwarding 2>/dev/null || echo 0`,
     // libvirt's check before IPv6 forwarding (docs/libvirt-behaviour.md §9.7): the interfaces holding kernel-
@@ -64,6 +84,26 @@ export const SNAPSHOT_GROUPS: readonly (readonly string[])[] = [
 ];
 
 export const SNAPSHOT_SCRIPT = concurrently(SNAPSHOT_GROUPS);
+
+/** The header of a read-back: then a line of the devices whose tc it read, and one of those whose classes it read. */
+export const READ_BACK_SECTION = "read-back";
+/** The section of a read-back's classes and filters of devices whose qdiscs it did not read. */
+export const CLASSES_SECTION = "tc-classes";
+
+/**
+ * What an apply reads back (net/read-back.ts): the whole observation, or only the sections its operations can
+ * change, headed by the devices it covers, so that a device that no longer shapes is known to have no tc.
+ */
+export function renderReadBack(back: ReadBack): string {
+  if (back.all) return SNAPSHOT_SCRIPT;
+  const classOnly = [...back.classDevices].filter((d) => !back.tcDevices.has(d));
+  const header = `printf '\\n%s\\n%s\\n%s\\n' '${SECTION} ${READ_BACK_SECTION}' ${quoteArg([...back.tcDevices].join(" "))} ${quoteArg(classOnly.join(" "))}`;
+  const groups: string[][] = [];
+  if (back.tcDevices.size > 0) groups.push(shapedDevicesTc(back.tcDevices));
+  if (classOnly.length > 0) groups.push([`printf '\\n%s\\n' '${SECTION} ${CLASSES_SECTION}'; ds=${quoteArg(classOnly.join(" "))}`, CLASSES_OF_DS]);
+  groups.push([header, ...(back.tcDevices.size > 0 ? [QDISC] : []), ...(back.routes ? ROUTES : [])]);
+  return concurrently(groups);
+}
 
 /**
  * Shell running each group of lines at once, each as a stage of one pipeline: a stage prints its own output, then

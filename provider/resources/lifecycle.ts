@@ -90,11 +90,14 @@ export interface ResourceType<I, O, X = undefined, P = undefined> {
 const STALE_PLAN_ATTEMPTS = 3;
 const STALE = /No such process|Cannot find device|File exists|No such file or directory|Device or resource busy/;
 
-/** Runs `body` again while it fails with an apply the host undid on a stale view; the last failure is thrown. */
-async function replanning<T>(body: () => Promise<T>): Promise<T> {
+/**
+ * Runs `body` again while it fails with an apply the host undid on a stale view; the last failure is thrown. `again`
+ * is true on a second attempt and later, which must plan from a whole observation.
+ */
+async function replanning<T>(body: (again: boolean) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await body();
+      return await body(attempt > 1);
     } catch (e) {
       if (!(e instanceof ApplyError && e.rolledBack && STALE.test(e.message)) || attempt >= STALE_PLAN_ATTEMPTS) throw e;
     }
@@ -116,11 +119,12 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
 
   /**
    * The host's snapshot, with the probes the resource's plan will need submitted in the same turn, so that they share
-   * its exec (docs/architecture.md §5). `planning` is false on read.
+   * its exec (docs/architecture.md §5). `planning` is false on read. `whole`: after a plan failed on what the
+   * snapshot did not show, from a whole observation, never a read-back patched into an older one.
    */
-  async function observeWithProbes(host: Host, desired: Known<I> | undefined, previous: O | undefined, planning: boolean): Promise<{ snapshot: HostSnapshot; probes: P | undefined }> {
+  async function observeWithProbes(host: Host, desired: Known<I> | undefined, previous: O | undefined, planning: boolean, whole = false): Promise<{ snapshot: HostSnapshot; probes: P | undefined }> {
     const probes = t.probe?.(host, desired, previous, planning);
-    return { snapshot: await host.observe(), probes };
+    return { snapshot: await host.observe(whole), probes };
   }
 
   /** Plans from the observation and applies (holding the plan's reservations meanwhile); the state it leads to. */
@@ -147,7 +151,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     const host = connect(r.connection, `creating a ${t.noun}`);
     const hostName = (r.connection as Connection).host;
     for (let attempt = 1; ; attempt++) {
-      const { snapshot, probes } = await observeWithProbes(host, r, undefined, true);
+      const { snapshot, probes } = await observeWithProbes(host, r, undefined, true, attempt > 1);
       const wanted = t.naming?.wanted(r);
       const external = t.naming?.external?.(r) === true;
       const chosen = !t.naming
@@ -239,8 +243,8 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
     let name = t.nameOf(previous);
     const reservations: string[] = [];
     try {
-      const outputs = await replanning(async () => {
-        const { snapshot, probes } = await observeWithProbes(host, r, previous, true);
+      const outputs = await replanning(async (again) => {
+        const { snapshot, probes } = await observeWithProbes(host, r, previous, true, again);
         const chosen = nameForUpdate(previous, r, snapshot, host);
         name = chosen.name;
         if (chosen.reserved) reservations.push(chosen.reserved);
@@ -255,7 +259,7 @@ export function lifecycle<I extends { connection: unknown }, O extends { connect
   async function remove(id: string, props: Props): Promise<void> {
     const previous = load(props);
     const host = connect(previous.connection, `deleting ${t.noun} ${id}`);
-    await replanning(async () => planAndApply({ host, ...(await observeWithProbes(host, undefined, previous, true)), name: t.nameOf(previous), previous }, "deleting"));
+    await replanning(async (again) => planAndApply({ host, ...(await observeWithProbes(host, undefined, previous, true, again)), name: t.nameOf(previous), previous }, "deleting"));
   }
 
   return redactedHandlers({

@@ -1,9 +1,10 @@
 // The observation's groups of sections run at once (iproute2/observe-script.ts): on a real kernel, the concurrent
 // script reads exactly what its sections read one after another, including a shaped-device report larger than a pipe
-// holds, which makes its stage wait for the others.
+// holds, which makes its stage wait for the others. An apply's read-back, patched into the snapshot before it, shows
+// what a whole observation shows after the change.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HostSnapshot } from "../../provider/host/snapshot";
-import { SNAPSHOT_GROUPS, SNAPSHOT_SCRIPT, SNAPSHOT_SECTION } from "../../provider/iproute2/observe-script";
+import { renderReadBack, SNAPSHOT_GROUPS, SNAPSHOT_SCRIPT, SNAPSHOT_SECTION } from "../../provider/iproute2/observe-script";
 import { OWNER_ALIAS } from "../../provider/net/owner-alias";
 import { LocalShell } from "../support/local-shell";
 import { createSandbox, type Sandbox } from "../support/sandbox";
@@ -61,5 +62,43 @@ describe("the observation", () => {
       expect(tc.ingressFilters.length, d).toBeGreaterThan(0);
       expect(a.link(d)?.alias, d).toBe(OWNER_ALIAS);
     }
+  });
+});
+
+describe("a read-back", () => {
+  it("patched into the snapshot before a change, shows what a whole observation shows after it", async () => {
+    const shell = new LocalShell(sb.namespace);
+    const read = async (script: string) => {
+      const r = await shell.run(script);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const before = HostSnapshot.parse(await read(SNAPSHOT_SCRIPT));
+    // A class changed (ob0), a device that stops shaping (ob1), one whose qdiscs change (ob2: ingress gone), a route;
+    // ob3 is read back unchanged, and lo, which shapes nothing, stays without tc.
+    const change = await shell.run(
+      [
+        "tc class change dev ob0 parent 1: classid 1:1 htb rate 3000kbit ceil 4000kbit",
+        "tc qdisc del dev ob1 root",
+        "tc qdisc del dev ob1 ingress",
+        "tc qdisc del dev ob2 ingress",
+        "ip route add 10.78.0.0/24 via 10.77.0.2",
+      ].join(" && "),
+    );
+    expect(change.code, change.stderr).toBe(0);
+    const back = renderReadBack({ all: false, routes: true, tcDevices: new Set(["ob1", "ob2"]), classDevices: new Set(["ob0", "ob3", "lo"]) });
+    const readBack = await read(back);
+    const patched = HostSnapshot.parse(readBack, before);
+    const after = HostSnapshot.parse(await read(SNAPSHOT_SCRIPT));
+
+    expect(patched).toEqual(after);
+    expect(patched).not.toEqual(before);
+    expect(patched.tcOf("ob0").classes[0]?.rateBits).toBe(3_000_000);
+    expect(patched.tc.has("ob1")).toBe(false);
+    expect(patched.tcOf("ob2").ingressFilters).toEqual([]);
+    expect(patched.tc.has("lo")).toBe(false);
+    expect(patched.routesTo({ family: "ipv4", address: "10.78.0.0", prefix: 24 })).toHaveLength(1);
+    // It read a fraction of what the whole observation reads.
+    expect(readBack.length).toBeLessThan((await read(SNAPSHOT_SCRIPT)).length / 2);
   });
 });

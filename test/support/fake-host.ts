@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { ExecResult, RemoteShell } from "../../provider/exec/remote-shell";
-import { SNAPSHOT_SCRIPT } from "../../provider/host/snapshot";
+import { SNAPSHOT_SECTION } from "../../provider/iproute2/observe-script";
 import { TC_PROBE_SCRIPT } from "../../provider/host/tc-capabilities";
 import { APPLIED_MARKER, FAILED_MARKER, UNDO_FAILED_MARKER } from "../../provider/plan/apply-script";
 
@@ -95,7 +95,8 @@ export class FakeHost implements RemoteShell {
   private one(script: string): ExecResult {
     if (script.includes(APPLIED_MARKER)) return this.apply(applyScriptOf(script));
     if (script === TC_PROBE_SCRIPT) return { code: 0, stdout: this.probe, stderr: "" };
-    if (script.includes(SNAPSHOT_SCRIPT)) return { code: 0, stdout: this.state, stderr: "" };
+    // An observation, or an apply's read-back, which the whole snapshot answers too.
+    if (script.includes(SNAPSHOT_SECTION)) return { code: 0, stdout: this.state, stderr: "" };
     throw new Error(`fake host: no answer scripted for:\n${script}`);
   }
 

@@ -64,20 +64,24 @@ describe("group commit", () => {
   });
 });
 
-describe("an observation in flight", () => {
-  it("serves a plan asked for meanwhile, and only while its exec runs", async () => {
+describe("a script rendered when its exec starts", () => {
+  it("takes in what was asked after it was submitted, until its exec starts", async () => {
     const shell = new LocalShell();
     const batcher = new Batcher(shell);
-    const observe = "sleep 0.2; date +%N";
-    expect(batcher.running(observe)).toBeUndefined();
-    const first = batcher.submit(observe, "observe");
+    const asked: string[] = [];
+    const rendered: string[] = [];
+    const render = () => (rendered.push(asked.join(" ")), `echo ${asked.join(" ")}`);
+    // The first exec is in flight: the observation submitted meanwhile waits for the next one.
+    const first = batcher.submit("sleep 0.2; echo first");
     await new Promise((r) => setTimeout(r, 50));
-    const joined = batcher.running(observe);
-    expect(joined).toBe(first);
-    expect(batcher.running("another script")).toBeUndefined();
-    await first;
-    expect(batcher.running(observe)).toBeUndefined();
-    expect(shell.execs).toBe(1);
+    asked.push("a");
+    const observed = batcher.submit(render, "observe");
+    asked.push("b");
+    expect(rendered).toEqual([]);
+    expect((await first).stdout.trim()).toBe("first");
+    expect((await observed).stdout.trim()).toBe("a b");
+    expect(rendered).toEqual(["a b"]);
+    expect(shell.execs).toBe(2);
   });
 });
 
