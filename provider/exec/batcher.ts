@@ -127,16 +127,16 @@ function combine(scripts: string[], n: string, merged?: { script: string; member
     'trap \'rm -rf "$d"\' EXIT',
     "trap 'exit 129' HUP INT TERM PIPE",
     `${PREPARE} 2>/dev/null || exit 97`,
-    `find "$vd" -maxdepth 1 -name 'batch.*' -mmin +10 -exec rm -rf {} + 2>/dev/null`,
     'd=$(mktemp -d "$vd/batch.XXXXXX") || exit 97',
-    // show I: script I's status and output, marked (the format `mark` names and `split` reads).
-    `show() { printf '%s\\n' "@@virtnet-${n}-$1-rc@@"; cat "$d/r$1"; printf '%s\\n' "@@virtnet-${n}-$1-out@@"; cat "$d/o$1"; printf '\\n%s\\n' "@@virtnet-${n}-$1-err@@"; cat "$d/e$1"; printf '\\n%s\\n' "@@virtnet-${n}-$1-end@@"; }`,
+    // show I: script I's status and output, marked (the format `mark` names and `split` reads); the status is read by
+    // a builtin and an empty error output is not read at all (a process each, per job, on every exec).
+    `show() { st=; read -r st <"$d/r$1"; printf '%s\\n%s\\n%s\\n' "@@virtnet-${n}-$1-rc@@" "$st" "@@virtnet-${n}-$1-out@@"; cat "$d/o$1"; printf '\\n%s\\n' "@@virtnet-${n}-$1-err@@"; [ ! -s "$d/e$1" ] || cat "$d/e$1"; printf '\\n%s\\n' "@@virtnet-${n}-$1-end@@"; }`,
     "m=0",
   ];
   const members = new Set(merged?.members);
   if (merged) {
     lines.push(
-      `if (\n${merged.script}\n) >"$d/m" 2>"$d/me" </dev/null; then m=1; mo=$(cat "$d/m"); me=$(cat "$d/me"); fi`,
+      `if (\n${merged.script}\n) >"$d/m" 2>"$d/me" </dev/null; then m=1; mo=$(cat "$d/m"); me=; [ ! -s "$d/me" ] || me=$(cat "$d/me"); fi`,
       // showm I: an apply the merged script made; its output is the merged script's. Builtins only: a wave may
       // merge hundreds of applies.
       `showm() { printf '%s\\n0\\n%s\\n' "@@virtnet-${n}-$1-rc@@" "@@virtnet-${n}-$1-out@@"; [ -z "$mo" ] || printf '%s\\n' "$mo"; printf '\\n%s\\n' "@@virtnet-${n}-$1-err@@"; [ -z "$me" ] || printf '%s\\n' "$me"; printf '\\n%s\\n' "@@virtnet-${n}-$1-end@@"; }`,

@@ -7,8 +7,14 @@ import { randomBytes } from "node:crypto";
 /** Where applies keep their output until the exec that started them has read it (root's; a user's own elsewhere). */
 const RUN_DIR = "/run/virtnet";
 
-/** Sets $vd to the run directory and makes it; a user without root gets one of their own, so their error is the kernel's. */
-export const PREPARE = `{ vd=${RUN_DIR}; [ "$(id -u)" = 0 ] || vd="\${TMPDIR:-/tmp}/virtnet-$(id -u)"; mkdir -p "$vd" && chmod 700 "$vd"; }`;
+/**
+ * Sets $vd to the run directory and makes it; a user without root gets one of their own, so their error is the
+ * kernel's. The first script of an exec to run it also removes what execs cut off long ago left there (their jobs
+ * finished on their own; their files are no one's to read after a while), and exports the directory, so that the
+ * scripts it starts (the detached job, the observation) find it made: an exec's scripts nest three deep, and each
+ * process saved is a millisecond or more on a busy host (docs/architecture.md §5).
+ */
+export const PREPARE = `{ if [ -n "\${VIRTNET_RUN_DIR:-}" ]; then vd=$VIRTNET_RUN_DIR; else vd=${RUN_DIR}; [ "$(id -u)" = 0 ] || vd="\${TMPDIR:-/tmp}/virtnet-$(id -u)"; mkdir -p "$vd" && chmod 700 "$vd" && export VIRTNET_RUN_DIR="$vd" && { find "$vd" -maxdepth 1 \\( -name 'apply-*' -o -name 'batch.*' \\) -mmin +10 -exec rm -rf {} + 2>/dev/null; :; }; fi; }`;
 
 /**
  * The script, run detached under the exclusive lock; its stdout, stderr and exit status are passed through. When
@@ -23,15 +29,14 @@ export function renderDetached(script: string): string {
   return [
     "{",
     `${PREPARE} || { echo "virtnet cannot write its run directory $vd" >&2; exit 97; }`,
-    // A job whose exec was cut off finished on its own; its files are no one's to read after a while.
-    `find "$vd" -maxdepth 1 -name 'apply-*' -mmin +10 -exec rm -f {} + 2>/dev/null`,
     `cat > ${job}.sh <<'${delimiter}'`,
     script.endsWith("\n") ? script.slice(0, -1) : script,
     delimiter,
     // The child holds the lock and writes its status last, atomically; the parent only waits and relays.
     `setsid -w sh -c 'exec 9>"$0/lock"; flock 9; sh "$1.sh" >"$1.out" 2>"$1.err" </dev/null; echo $? >"$1.rc.tmp"; mv -f "$1.rc.tmp" "$1.rc"' "$vd" ${job} </dev/null`,
-    `cat ${job}.out; cat ${job}.err >&2`,
-    `rc=$(cat ${job}.rc 2>/dev/null || echo 98)`,
+    // Builtins where they do: a status is one line, and an apply's error output is usually empty.
+    `cat ${job}.out; [ ! -s ${job}.err ] || cat ${job}.err >&2`,
+    `rc=; [ ! -r ${job}.rc ] || read -r rc <${job}.rc; [ -n "$rc" ] || rc=98`,
     `rm -f ${job}.sh ${job}.out ${job}.err ${job}.rc`,
     `exit "$rc"`,
     "}",

@@ -117,6 +117,28 @@ describe("applies in a batch", () => {
     }
   });
 
+  it("prepare the run directory once per exec, and clear what execs cut off long ago left in it", async () => {
+    const { shell, dir, cleanup } = detachedShell();
+    // `id` is run only to prepare the run directory: a logging one on the PATH counts the preparations.
+    const bin = mkdtempSync(path.join(os.tmpdir(), "virtnet-id-"));
+    try {
+      writeFileSync(path.join(bin, "id"), `#!/bin/sh\necho x >> ${bin}/calls\nexec /usr/bin/env -u PATH PATH=/usr/bin:/bin id "$@"\n`, { mode: 0o755 });
+      const counted = { ...shell, run: (s: string) => shell.run(`PATH=${bin}:$PATH; export PATH\n${s}`) };
+      await new LocalShell().run(`mkdir -p ${dir}/batch.cut ${dir}/batch.recent && touch ${dir}/apply-cut.out ${dir}/apply-recent.out && touch -d '20 minutes ago' ${dir}/batch.cut ${dir}/apply-cut.out`);
+      const batcher = new Batcher(counted);
+      const [applied, observed] = await Promise.all([batcher.submit("echo applied", "apply"), batcher.submit("echo observed", "observe"), batcher.submit("echo probed")]);
+      expect(applied.stdout).toBe("applied\n");
+      expect(observed.stdout).toBe("observed\n");
+      // One preparation: `id -u` once as root, twice for a user (who gets a directory of their own).
+      expect(readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n")).toHaveLength(process.getuid?.() === 0 ? 1 : 2);
+      expect(existsSync(`${dir}/batch.cut`) || existsSync(`${dir}/apply-cut.out`)).toBe(false);
+      expect(existsSync(`${dir}/batch.recent`) && existsSync(`${dir}/apply-recent.out`)).toBe(true);
+    } finally {
+      cleanup();
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
   // The merge stands in for the renderers: a plan here is a list of shell lines, merged by joining them.
   const mergeLines = (plans: readonly string[][]) => plans.flat().join("\n") + "\n";
 
