@@ -180,6 +180,9 @@ export class Host {
   private async safeApply(ops: readonly Operation[], what: string, risk: string, access: SshAccess): Promise<HostSnapshot> {
     const timeout = this.safety.confirmTimeoutSeconds;
     const tx = { id: randomBytes(8).toString("hex"), timeoutSeconds: timeout };
+    // Its change has no read-back of its own (it reads the host once confirmed): until then, plans of this process
+    // wait for a whole observation, which shows it.
+    this.stale = true;
     const armed = Date.now();
     if (tracing()) trace({ event: "safe-apply", host: this.label, tx: tx.id, risk });
     // The boot artefacts wait for the confirmation: a reboot inside the window must boot what was there before.
