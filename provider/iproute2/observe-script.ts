@@ -1,5 +1,6 @@
 // The one script that observes a host's network state (addresses, routes, virtnet's fdb entries and tc), in one exec
-// and a constant number of iproute2 processes per section; host/snapshot.ts parses its sections.
+// and a constant number of iproute2 processes per section, and the read-backs of some of its sections that follow an
+// apply; host/snapshot.ts parses them.
 import { OWNER_ALIAS } from "../net/owner-alias";
 import { VIRTNET_TABLE } from "../nftables/virtnet-table";
 import { DNSMASQ_OBSERVE_SCRIPT } from "../dnsmasq/observe-dnsmasq";
@@ -41,8 +42,9 @@ const ROUTES = [
 ];
 
 /**
- * Appended to every apply so the result is observed in the same exec. Netlink reports vlan_filtering 0
- * even on kernels without CONFIG_BRIDGE_VLAN_FILTERING, so support is read from sysfs (docs/architecture.md §4).
+ * The whole observation: what plans start from, and the read-back of an apply that changes more than tc and routes
+ * (in the same exec). Netlink reports vlan_filtering 0 even on kernels without CONFIG_BRIDGE_VLAN_FILTERING, so
+ * support is read from sysfs (docs/architecture.md §4).
  *
  * Three groups of sections (SNAPSHOT_GROUPS) run at once, as the stages of one pipeline (`concurrently`): the
  * shaped devices' classes and filters (the longest part on a host with a hundred guests); routes, fdb and nftables;
