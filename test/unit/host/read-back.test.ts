@@ -8,6 +8,7 @@ import { READ_BACK_SECTION, SNAPSHOT_SCRIPT, SNAPSHOT_SECTION } from "../../../p
 import type { Operation } from "../../../provider/net/operation";
 import type { ExecResult, RemoteShell } from "../../../provider/exec/remote-shell";
 import { FakeHost, hostFixture } from "../../support/fake-host";
+import { TX_MARKER } from "../../../provider/plan/safe-apply";
 
 const classChange = (dev: string): Operation => ({
   op: "classChange",
@@ -120,6 +121,28 @@ describe("a host's read-back after an apply", () => {
     // Having read the whole host, read-backs are enough again.
     await host.apply([classChange("vnfkt0")], "updating guest g");
     expect(readsWhole(shell.fake.received.at(-1)!)).toBe(false);
+    expect(readBacks(shell.fake.received.at(-1)!)).toBe(1);
+  });
+
+  it("while a safe apply waits for its confirmation, reads the whole host back: the armed change has no read-back of its own", async () => {
+    const shell = new GatedHost();
+    // The host is reached over SSH from 198.51.100.7: a route covering it makes the plan risky.
+    shell.fake.state += `\n${SNAPSHOT_SECTION} ssh\n198.51.100.7 50000 192.0.2.1 22\n[{"dev":"uplink0"}]\n`;
+    let confirm!: () => void;
+    const confirmed = new Promise<void>((r) => (confirm = r));
+    const dial = (): RemoteShell => ({ label: "new connection", close() {}, run: async () => (await confirmed, { code: 0, stdout: `${TX_MARKER} confirmed\n`, stderr: "" }) });
+    const host = new Host(shell, { confirmTimeoutSeconds: 60, dial });
+    await host.observe();
+    shell.fake.willApply(hostFixture("guest-created"), hostFixture("guest-created"), hostFixture("guest-created"));
+    const route: Operation = { op: "routeAdd", name: "vnfk0", family: "ipv4", address: "198.51.100.0", prefix: 24, gateway: "192.168.122.2", metric: 1 };
+    const safe = host.apply([route], "creating route r");
+    while (shell.fake.received.length < 2) await new Promise((r) => setImmediate(r));
+    await host.apply([classChange("vnfkt0")], "updating guest g");
+    expect(readsWhole(shell.fake.received.at(-1)!)).toBe(true);
+    confirm();
+    await safe;
+    // Confirmed and read whole: read-backs are enough again.
+    await host.apply([classChange("vnfkt0")], "updating guest g");
     expect(readBacks(shell.fake.received.at(-1)!)).toBe(1);
   });
 });
