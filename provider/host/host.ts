@@ -133,9 +133,9 @@ export class Host {
   }
 
   /**
-   * Runs the operations in order in one exec and observes the result in the same exec. If one fails, the script
-   * undoes the ones before it on the host, and an ApplyError names the failing command, its stderr, and any undo
-   * that failed too (never swallowed).
+   * Runs the operations in order in one exec and reads back, in the same exec, what they can change; the snapshot
+   * with it patched in is the result. If one fails, the script undoes the ones before it on the host, and an
+   * ApplyError names the failing command, its stderr, and any undo that failed too (never swallowed).
    */
   async apply(ops: readonly Operation[], what: string): Promise<HostSnapshot> {
     if (tracing()) trace({ event: "apply", host: this.label, commands: ops.map((o) => quoteArgv(renderOperation(o).argv)) });

@@ -1,5 +1,5 @@
 // The one lifecycle every resource shares (docs/architecture.md §3.1): check and diff with Pulumi's unknowns; create,
-// read, update and delete with resolved inputs, each as observe → plan → apply in one exec → observe. A resource
+// read, update and delete with resolved inputs, each as observe → plan → apply in one exec → read back. A resource
 // declares only what is its own (ResourceType); this file owns state versions, name reservation, name races,
 // stale-plan retries, partial failures and the scrubbing of secrets from everything thrown. Existing objects are
 // taken over by a create with `adopt: true`, never by a read: see `read`.
