@@ -63,6 +63,8 @@ export class Host {
    * exec failed (an apply cut off may still complete on the host). Planning then waits for a whole observation.
    */
   private stale = true;
+  /** How many times `stale` was set: only a whole observation started since the last time clears it. */
+  private staleMarks = 0;
 
   constructor(
     readonly shell: RemoteShell,
@@ -106,16 +108,17 @@ export class Host {
       widenReadBack(this.next.back, back);
       return this.next.result;
     }
-    const next = { back, result: undefined as unknown as Promise<ExecResult> };
+    const next = { back, result: undefined as unknown as Promise<ExecResult>, marks: 0 };
     next.result = this.batcher.submit(() => {
       this.next = undefined;
       this.running = { whole: next.back.all, result: next.result };
+      next.marks = this.staleMarks;
       return observationScript(next.back);
     }, "observe");
     const settled = (ok: boolean) => {
       if (this.running?.result === next.result) this.running = undefined;
-      if (!ok) this.stale = true;
-      else if (next.back.all) this.stale = false;
+      if (!ok) this.markStale();
+      else if (next.back.all && next.marks === this.staleMarks) this.stale = false;
     };
     next.result.then(
       (r) => settled(r.code === 0),
@@ -123,6 +126,11 @@ export class Host {
     );
     this.next = next;
     return next.result;
+  }
+
+  private markStale(): void {
+    this.stale = true;
+    this.staleMarks++;
   }
 
   /** The snapshot an exec's observation shows: parsed, or, for a read-back, patched into the newest snapshot. */
@@ -181,8 +189,8 @@ export class Host {
     const timeout = this.safety.confirmTimeoutSeconds;
     const tx = { id: randomBytes(8).toString("hex"), timeoutSeconds: timeout };
     // Its change has no read-back of its own (it reads the host once confirmed): until then, plans of this process
-    // wait for a whole observation, which shows it.
-    this.stale = true;
+    // wait for a whole observation that shows it (one already under way when it was armed does not).
+    this.markStale();
     const armed = Date.now();
     if (tracing()) trace({ event: "safe-apply", host: this.label, tx: tx.id, risk });
     // The boot artefacts wait for the confirmation: a reboot inside the window must boot what was there before.

@@ -124,19 +124,27 @@ describe("a host's read-back after an apply", () => {
     expect(readBacks(shell.fake.received.at(-1)!)).toBe(1);
   });
 
-  it("while a safe apply waits for its confirmation, reads the whole host back: the armed change has no read-back of its own", async () => {
+  /** A host reached over SSH from 198.51.100.7 (a route covering it makes a plan risky), whose confirmations wait for `confirm`. */
+  function safeApplyHost() {
     const shell = new GatedHost();
-    // The host is reached over SSH from 198.51.100.7: a route covering it makes the plan risky.
     shell.fake.state += `\n${SNAPSHOT_SECTION} ssh\n198.51.100.7 50000 192.0.2.1 22\n[{"dev":"uplink0"}]\n`;
     let confirm!: () => void;
     const confirmed = new Promise<void>((r) => (confirm = r));
     const dial = (): RemoteShell => ({ label: "new connection", close() {}, run: async () => (await confirmed, { code: 0, stdout: `${TX_MARKER} confirmed\n`, stderr: "" }) });
     const host = new Host(shell, { confirmTimeoutSeconds: 60, dial });
+    const route: Operation = { op: "routeAdd", name: "vnfk0", family: "ipv4", address: "198.51.100.0", prefix: 24, gateway: "192.168.122.2", metric: 1 };
+    return { shell, host, route, confirm };
+  }
+  const sent = async (shell: GatedHost, n: number) => {
+    while (shell.fake.received.length < n) await new Promise((r) => setImmediate(r));
+  };
+
+  it("while a safe apply waits for its confirmation, reads the whole host back: the armed change has no read-back of its own", async () => {
+    const { shell, host, route, confirm } = safeApplyHost();
     await host.observe();
     shell.fake.willApply(hostFixture("guest-created"), hostFixture("guest-created"), hostFixture("guest-created"));
-    const route: Operation = { op: "routeAdd", name: "vnfk0", family: "ipv4", address: "198.51.100.0", prefix: 24, gateway: "192.168.122.2", metric: 1 };
     const safe = host.apply([route], "creating route r");
-    while (shell.fake.received.length < 2) await new Promise((r) => setImmediate(r));
+    await sent(shell, 2);
     await host.apply([classChange("vnfkt0")], "updating guest g");
     expect(readsWhole(shell.fake.received.at(-1)!)).toBe(true);
     confirm();
@@ -144,5 +152,22 @@ describe("a host's read-back after an apply", () => {
     // Confirmed and read whole: read-backs are enough again.
     await host.apply([classChange("vnfkt0")], "updating guest g");
     expect(readBacks(shell.fake.received.at(-1)!)).toBe(1);
+  });
+
+  it("does not take a whole observation already under way when a safe apply armed for one that shows its change", async () => {
+    const { shell, host, route, confirm } = safeApplyHost();
+    await host.observe();
+    shell.fake.willApply(hostFixture("guest-created"), hostFixture("guest-created"));
+    shell.hold();
+    const underWay = host.observe(true);
+    await new Promise((r) => setImmediate(r));
+    const safe = host.apply([route], "creating route r");
+    shell.release();
+    await underWay;
+    await sent(shell, 3);
+    await host.apply([classChange("vnfkt0")], "updating guest g");
+    expect(readsWhole(shell.fake.received.at(-1)!)).toBe(true);
+    confirm();
+    await safe;
   });
 });
