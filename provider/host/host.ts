@@ -60,7 +60,8 @@ export class Host {
   private running?: { whole: boolean; result: Promise<ExecResult> };
   /**
    * Whether the newest snapshot may miss a change: true until a whole observation has been read, and again after an
-   * exec failed (an apply cut off may still complete on the host). Planning then waits for a whole observation.
+   * exec failed (an apply cut off may still complete on the host) or a safe apply armed (its change has no read-back
+   * of its own). Planning then waits for a whole observation, and applies read everything back.
    */
   private stale = true;
   /** How many times `stale` was set: only a whole observation started since the last time clears it. */
