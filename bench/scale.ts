@@ -26,13 +26,16 @@ type Trace = { event: "dial" | "exec"; ms: number } | { event: "apply"; commands
 type Phase = { wallMs: number; execs: number; execMs: number; execMsList: number[]; dials: number; commands: number; commandList?: string[] };
 type Phases = Record<string, Phase>;
 
+/** The middle one of `xs` by `key` (the upper middle of an even count). */
+const middle = <T>(xs: readonly T[], key: (x: T) => number): T => [...xs].sort((a, b) => key(a) - key(b))[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => middle(xs, (x) => x);
+
 /** Each phase's median round by wall time (its exec figures with it), and every round's wall time. */
 function medianRound(rounds: Phases[]): Record<string, Phase & { wallMsRounds: number[] }> {
   const out: Record<string, Phase & { wallMsRounds: number[] }> = {};
   for (const name of Object.keys(rounds[0])) {
     const all = rounds.map((r) => r[name]);
-    const mid = [...all].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(all.length / 2)];
-    out[name] = { ...mid, wallMsRounds: all.map((p) => p.wallMs) };
+    out[name] = { ...middle(all, (p) => p.wallMs), wallMsRounds: all.map((p) => p.wallMs) };
   }
   return out;
 }
@@ -66,8 +69,6 @@ function withNoopProvider(pkg: InstalledPackage, into: string): InstalledPackage
   );
   return installedAt(into);
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** The commands virtnet ran, as one exec: consecutive commands of one tool go through that tool's -batch. */
 function asBatches(commands: string[]): string {

@@ -59,13 +59,11 @@ export class Host {
   /** The observation of the exec in flight, and whether it reads everything. */
   private running?: { whole: boolean; result: Promise<ExecResult> };
   /**
-   * Whether the newest snapshot may miss a change: true until a whole observation has been read, and again after an
-   * exec failed (an apply cut off may still complete on the host) or a safe apply armed (its change has no read-back
-   * of its own). Planning then waits for a whole observation, and applies read everything back.
+   * How many times the newest snapshot was found to perhaps miss a change (counting the start, when nothing has been
+   * read), and that count when the last whole observation read since had started. See `stale`.
    */
-  private stale = true;
-  /** How many times `stale` was set: only a whole observation started since the last time clears it. */
-  private staleMarks = 0;
+  private marks = 1;
+  private wholeAt = 0;
 
   constructor(
     readonly shell: RemoteShell,
@@ -113,13 +111,13 @@ export class Host {
     next.result = this.batcher.submit(() => {
       this.next = undefined;
       this.running = { whole: next.back.all, result: next.result };
-      next.marks = this.staleMarks;
+      next.marks = this.marks;
       return observationScript(next.back);
     }, "observe");
     const settled = (ok: boolean) => {
       if (this.running?.result === next.result) this.running = undefined;
       if (!ok) this.markStale();
-      else if (next.back.all && next.marks === this.staleMarks) this.stale = false;
+      else if (next.back.all) this.wholeAt = Math.max(this.wholeAt, next.marks);
     };
     next.result.then(
       (r) => settled(r.code === 0),
@@ -129,9 +127,18 @@ export class Host {
     return next.result;
   }
 
+  /**
+   * Whether the newest snapshot may miss a change: until a whole observation has been read, and again after an exec
+   * failed (an apply cut off may still complete on the host) or a safe apply armed (its change has no read-back of
+   * its own), until a whole observation started since has been read. Planning then waits for a whole observation,
+   * and applies read everything back.
+   */
+  private get stale(): boolean {
+    return this.wholeAt < this.marks;
+  }
+
   private markStale(): void {
-    this.stale = true;
-    this.staleMarks++;
+    this.marks++;
   }
 
   /** The snapshot an exec's observation shows: parsed, or, for a read-back, patched into the newest snapshot. */

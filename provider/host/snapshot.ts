@@ -106,7 +106,7 @@ export class HostSnapshot {
   private patched(sections: ReadonlyMap<string, string>, tcDevices: readonly string[], classDevices: readonly string[]): HostSnapshot {
     const route4 = sections.get("route4");
     const route6 = sections.get("route6");
-    const routes = route4 !== undefined && route6 !== undefined ? [...parseIpRoute(route4, "ipv4"), ...parseIpRoute(route6, "ipv6")] : this.routes;
+    const routes = route4 !== undefined && route6 !== undefined ? parseRoutes(route4, route6) : this.routes;
     const section = (name: string) => {
       const text = sections.get(name);
       if (text === undefined) throw new Error("the host's reply has no complete read-back in it");
@@ -168,7 +168,7 @@ export class HostSnapshot {
     const [ipv4, ipv6] = forwarding!.trim().split("\n").map((v) => (v.trim() === "1" ? 1 : 0));
     return new HostSnapshot(
       links,
-      [...parseIpRoute(route4!, "ipv4"), ...parseIpRoute(route6!, "ipv6")],
+      parseRoutes(route4!, route6!),
       entries,
       parseDeviceTc(qdisc!, tc!),
       parseFirewall(nft!),
@@ -180,6 +180,11 @@ export class HostSnapshot {
       parseSshAccess(sections.get("ssh") ?? ""),
     );
   }
+}
+
+/** The route4 and route6 sections: main-table routes of both families. */
+function parseRoutes(route4: string, route6: string): ObservedRoute[] {
+  return [...parseIpRoute(route4, "ipv4"), ...parseIpRoute(route6, "ipv6")];
 }
 
 /** The ra section: "unreadable", or all/accept_ra then one "DEV ACCEPT_RA" line per autoconfigured interface. */

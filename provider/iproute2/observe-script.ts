@@ -99,10 +99,11 @@ export const CLASSES_SECTION = "tc-classes";
 export function renderReadBack(back: ReadBack): string {
   if (back.all) return SNAPSHOT_SCRIPT;
   const classOnly = [...back.classDevices].filter((d) => !back.tcDevices.has(d));
-  const header = `printf '\\n%s\\n%s\\n%s\\n' '${SECTION} ${READ_BACK_SECTION}' ${quoteArg([...back.tcDevices].join(" "))} ${quoteArg(classOnly.join(" "))}`;
+  const classList = quoteArg(classOnly.join(" "));
+  const header = `printf '\\n%s\\n%s\\n%s\\n' '${SECTION} ${READ_BACK_SECTION}' ${quoteArg([...back.tcDevices].join(" "))} ${classList}`;
   const groups: string[][] = [];
   if (back.tcDevices.size > 0) groups.push(shapedDevicesTc(back.tcDevices));
-  if (classOnly.length > 0) groups.push([`printf '\\n%s\\n' '${SECTION} ${CLASSES_SECTION}'; ds=${quoteArg(classOnly.join(" "))}`, CLASSES_OF_DS]);
+  if (classOnly.length > 0) groups.push([`printf '\\n%s\\n' '${SECTION} ${CLASSES_SECTION}'; ds=${classList}`, CLASSES_OF_DS]);
   groups.push([header, ...(back.tcDevices.size > 0 ? [QDISC] : []), ...(back.routes ? ROUTES : [])]);
   return concurrently(groups);
 }
