@@ -9,12 +9,12 @@ const RUN_DIR = "/run/virtnet";
 
 /**
  * Sets $vd to the run directory and makes it; a user without root gets one of their own, so their error is the
- * kernel's. The first script of an exec to run it also removes what execs cut off long ago left there (their jobs
- * finished on their own; their files are no one's to read after a while), and exports the directory, so that the
- * scripts it starts (the detached job, the observation) find it made: an exec's scripts nest three deep, and each
- * process saved is a millisecond or more on a busy host (docs/architecture.md §5).
+ * kernel's. The first script of an exec to run it exports the directory, so that the scripts it starts (the detached
+ * job, the observation) find it made: an exec's scripts nest three deep, and each process saved is a millisecond or
+ * more on a busy host (docs/architecture.md §5). A directory that is there and is this user's own is taken as made;
+ * one that is someone else's (a user's directory in a shared /tmp) still fails at chmod.
  */
-export const PREPARE = `{ if [ -n "\${VIRTNET_RUN_DIR:-}" ]; then vd=$VIRTNET_RUN_DIR; else vd=${RUN_DIR}; [ "$(id -u)" = 0 ] || vd="\${TMPDIR:-/tmp}/virtnet-$(id -u)"; mkdir -p "$vd" && chmod 700 "$vd" && export VIRTNET_RUN_DIR="$vd" && { find "$vd" -maxdepth 1 \\( -name 'apply-*' -o -name 'batch.*' \\) -mmin +10 -exec rm -rf {} + 2>/dev/null; :; }; fi; }`;
+export const PREPARE = `{ if [ -n "\${VIRTNET_RUN_DIR:-}" ]; then vd=$VIRTNET_RUN_DIR; else vd=${RUN_DIR}; [ "$(id -u)" = 0 ] || vd="\${TMPDIR:-/tmp}/virtnet-$(id -u)"; { [ -d "$vd" ] && [ -O "$vd" ] || { mkdir -p "$vd" && chmod 700 "$vd"; }; } && export VIRTNET_RUN_DIR="$vd"; fi; }`;
 
 /**
  * The script, run detached under the exclusive lock; its stdout, stderr and exit status are passed through. When
@@ -43,5 +43,14 @@ export function renderDetached(script: string): string {
   ].join("\n") + "\n";
 }
 
-/** Prefix of an observation: wait (shared) for any apply in progress, if the lock can be had at all. */
-export const OBSERVE_LOCK = `if ${PREPARE} 2>/dev/null; then exec 9>"$vd/lock" && flock -s 9; fi`;
+/**
+ * Prefix of an observation: wait (shared) for any apply in progress, if the lock can be had at all. A whole one also
+ * removes what execs cut off long ago left in the run directory (their jobs finished on their own; their files are
+ * no one's to read after a while): it runs at the start of every deployment's planning and after every failed exec,
+ * which is often enough, and no apply runs while it holds the lock.
+ */
+export function observePrefix(whole: boolean): string {
+  const lock = `if ${PREPARE} 2>/dev/null; then exec 9>"$vd/lock" && flock -s 9`;
+  const sweep = `; find "$vd" -maxdepth 1 \\( -name 'apply-*' -o -name 'batch.*' \\) -mmin +10 -exec rm -rf {} + 2>/dev/null`;
+  return `${lock}${whole ? sweep : ""}; fi`;
+}

@@ -4,7 +4,7 @@ import type { ExecResult, RemoteShell } from "../exec/remote-shell";
 import { renderOperation } from "../iproute2/render-operation";
 import { quoteArgv } from "../exec/quote";
 import { trace, tracing } from "../exec/exec-trace";
-import { OBSERVE_LOCK } from "../exec/detached-script";
+import { observePrefix } from "../exec/detached-script";
 import { parseApplyOutput, renderApplyScript } from "../plan/apply-script";
 import { mergePlans } from "../plan/merge-plans";
 import type { Operation } from "../net/operation";
@@ -24,7 +24,7 @@ export interface SafeApplyOptions {
 }
 
 /** An observation or read-back script, under the shared lock (it waits for any apply in progress). */
-const observationScript = (back: ReadBack) => `${OBSERVE_LOCK}\n${renderReadBack(back)}\n`;
+const observationScript = (back: ReadBack) => `${observePrefix(back.all)}\n${renderReadBack(back)}\n`;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 

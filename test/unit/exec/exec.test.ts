@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Batcher } from "../../../provider/exec/batcher";
+import { observePrefix, PREPARE } from "../../../provider/exec/detached-script";
 import { quoteArg, quoteArgv } from "../../../provider/exec/quote";
 import { redact } from "../../../provider/redact";
 import { LocalShell } from "../../support/local-shell";
@@ -117,25 +118,53 @@ describe("applies in a batch", () => {
     }
   });
 
-  it("prepare the run directory once per exec, and clear what execs cut off long ago left in it", async () => {
-    const { shell, dir, cleanup } = detachedShell();
+  it("prepare the run directory once per exec", async () => {
+    const { shell, cleanup } = detachedShell();
     // `id` is run only to prepare the run directory: a logging one on the PATH counts the preparations.
     const bin = mkdtempSync(path.join(os.tmpdir(), "virtnet-id-"));
     try {
       writeFileSync(path.join(bin, "id"), `#!/bin/sh\necho x >> ${bin}/calls\nexec /usr/bin/env -u PATH PATH=/usr/bin:/bin id "$@"\n`, { mode: 0o755 });
       const counted = { ...shell, run: (s: string) => shell.run(`PATH=${bin}:$PATH; export PATH\n${s}`) };
-      await new LocalShell().run(`mkdir -p ${dir}/batch.cut ${dir}/batch.recent && touch ${dir}/apply-cut.out ${dir}/apply-recent.out && touch -d '20 minutes ago' ${dir}/batch.cut ${dir}/apply-cut.out`);
       const batcher = new Batcher(counted);
       const [applied, observed] = await Promise.all([batcher.submit("echo applied", "apply"), batcher.submit("echo observed", "observe"), batcher.submit("echo probed")]);
       expect(applied.stdout).toBe("applied\n");
       expect(observed.stdout).toBe("observed\n");
       // One preparation: `id -u` once as root, twice for a user (who gets a directory of their own).
       expect(readFileSync(path.join(bin, "calls"), "utf8").trim().split("\n")).toHaveLength(process.getuid?.() === 0 ? 1 : 2);
+    } finally {
+      cleanup();
+      rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it("make a missing run directory private, and use one already there as it is", async () => {
+    const { shell, dir, cleanup } = detachedShell();
+    try {
+      rmSync(dir, { recursive: true, force: true });
+      expect((await shell.run(`${PREPARE} && echo "$vd"`)).stdout.trim()).toBe(dir);
+      expect(statSync(dir).mode & 0o777).toBe(0o700);
+      // One there already is not chmod-ed again (a process on every exec); a user's own is what PREPARE made.
+      chmodSync(dir, 0o750);
+      expect((await shell.run(`${PREPARE} && echo "$vd"`)).code).toBe(0);
+      expect(statSync(dir).mode & 0o777).toBe(0o750);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("clear what execs cut off long ago left in the run directory, in a whole observation only", async () => {
+    const { shell, dir, cleanup } = detachedShell();
+    try {
+      const leave = `mkdir -p ${dir}/batch.cut ${dir}/batch.recent && touch ${dir}/apply-cut.out ${dir}/apply-recent.out && touch -d '20 minutes ago' ${dir}/batch.cut ${dir}/apply-cut.out`;
+      await new LocalShell().run(leave);
+      // A read-back leaves them: it runs in every exec of applies, and leftovers are rare.
+      expect((await shell.run(`${observePrefix(false)}\necho read`)).stdout).toBe("read\n");
+      expect(existsSync(`${dir}/batch.cut`) && existsSync(`${dir}/apply-cut.out`)).toBe(true);
+      expect((await shell.run(`${observePrefix(true)}\necho read`)).stdout).toBe("read\n");
       expect(existsSync(`${dir}/batch.cut`) || existsSync(`${dir}/apply-cut.out`)).toBe(false);
       expect(existsSync(`${dir}/batch.recent`) && existsSync(`${dir}/apply-recent.out`)).toBe(true);
     } finally {
       cleanup();
-      rmSync(bin, { recursive: true, force: true });
     }
   });
 

@@ -1,4 +1,4 @@
-{ if [ -n "${VIRTNET_RUN_DIR:-}" ]; then vd=$VIRTNET_RUN_DIR; else vd=/run/virtnet; [ "$(id -u)" = 0 ] || vd="${TMPDIR:-/tmp}/virtnet-$(id -u)"; mkdir -p "$vd" && chmod 700 "$vd" && export VIRTNET_RUN_DIR="$vd" && { find "$vd" -maxdepth 1 \( -name 'apply-*' -o -name 'batch.*' \) -mmin +10 -exec rm -rf {} + 2>/dev/null; :; }; fi; } || exit 97
+{ if [ -n "${VIRTNET_RUN_DIR:-}" ]; then vd=$VIRTNET_RUN_DIR; else vd=/run/virtnet; [ "$(id -u)" = 0 ] || vd="${TMPDIR:-/tmp}/virtnet-$(id -u)"; { [ -d "$vd" ] && [ -O "$vd" ] || { mkdir -p "$vd" && chmod 700 "$vd"; }; } && export VIRTNET_RUN_DIR="$vd"; fi; } || exit 97
 find "$vd/tx" -mindepth 1 -maxdepth 1 -type d -mmin +60 -exec sh -c '[ -e "$1/pending" ] || [ -e "$1/running" ] || rm -rf "$1"' virtnet-gc {} ; 2>/dev/null
 for p in "$vd"/tx/*/pending "$vd"/tx/*/running; do [ -e "$p" ] || continue; t=${p%/*}; printf '%s %s\n' @@virtnet-tx-busy "${t##*/}"; exit 1; done
 mkdir -p "$vd/tx/0123456789abcdef" || exit 1
