@@ -104,7 +104,11 @@ export function renderReadBack(back: ReadBack): string {
   const groups: string[][] = [];
   if (back.tcDevices.size > 0) groups.push(shapedDevicesTc(back.tcDevices));
   if (classOnly.length > 0) groups.push([`printf '\\n%s\\n' '${SECTION} ${CLASSES_SECTION}'; ds=${classList}`, CLASSES_OF_DS]);
-  groups.push([header, ...(back.tcDevices.size > 0 ? [QDISC] : []), ...(back.routes ? ROUTES : [])]);
+  const last = [header, ...(back.tcDevices.size > 0 ? [QDISC] : []), ...(back.routes ? ROUTES : [])];
+  // The header alone is one printf: it follows the stage before it instead of being a stage of its own (two forks
+  // and a cat fewer in every exec of rate changes, docs/architecture.md §5).
+  if (last.length === 1 && groups.length > 0) groups[groups.length - 1].push(header);
+  else groups.push(last);
   return concurrently(groups);
 }
 

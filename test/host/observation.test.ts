@@ -101,4 +101,19 @@ describe("a read-back", () => {
     // It read a fraction of what the whole observation reads.
     expect(readBack.length).toBeLessThan((await read(SNAPSHOT_SCRIPT)).length / 2);
   });
+
+  it("of rate changes alone (the header after the class listing) shows what a whole observation shows", async () => {
+    const shell = new LocalShell(sb.namespace);
+    const read = async (script: string) => {
+      const r = await shell.run(script);
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const before = HostSnapshot.parse(await read(SNAPSHOT_SCRIPT));
+    const change = await shell.run("tc class change dev ob3 parent 1: classid 1:1 htb rate 5000kbit ceil 6000kbit");
+    expect(change.code, change.stderr).toBe(0);
+    const patched = HostSnapshot.parse(await read(renderReadBack({ all: false, routes: false, tcDevices: new Set(), classDevices: new Set(["ob3", "ob0"]) })), before);
+    expect(patched).toEqual(HostSnapshot.parse(await read(SNAPSHOT_SCRIPT)));
+    expect(patched.tcOf("ob3").classes[0]?.rateBits).toBe(5_000_000);
+  });
 });

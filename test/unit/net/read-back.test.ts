@@ -55,6 +55,12 @@ describe("the read-back script", () => {
     await expect(script).toMatchFileSnapshot("../golden/read-back.sh");
   });
 
+  it("of rate changes alone is one pipeline: its header follows the class listing instead of running beside it", async () => {
+    const script = renderReadBack({ all: false, routes: false, tcDevices: new Set(), classDevices: new Set(["vnet2", "vnet1"]) });
+    await expect(script).toMatchFileSnapshot("../golden/read-back-classes.sh");
+    expect(script).not.toContain("cat;");
+  });
+
   it("is the whole observation when it must read everything", () => {
     expect(renderReadBack(readAll())).toBe(SNAPSHOT_SCRIPT);
   });

@@ -1,0 +1,3 @@
+printf '\n%s\n' '@@virtnet-snapshot tc-classes'; ds='vnet2 vnet1'
+if [ -n "$ds" ]; then for d in $ds; do printf 'class show dev virtnet/none\nclass show dev %s\nfilter show dev %s\nfilter show dev %s parent ffff:\n' "$d" "$d" "$d"; done | tc -d -force -batch - 2>&1 | awk -v ds="$ds" 'BEGIN { split(ds, d, " ") } /^Command failed -:[0-9]+$/ { k = substr($0, 18) + 0; if (k % 4 == 1) printf "@@dev %s\n", d[(k + 3) / 4]; next } /^[A-Z]/ { next } { print }'; fi
+printf '\n%s\n%s\n%s\n' '@@virtnet-snapshot read-back' '' 'vnet2 vnet1'
