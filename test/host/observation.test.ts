@@ -66,17 +66,18 @@ describe("the observation", () => {
 });
 
 describe("a read-back", () => {
+  /** Runs a script in the sandbox host, which must succeed, and gives its output. */
+  const read = async (script: string) => {
+    const r = await new LocalShell(sb.namespace).run(script);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+
   it("patched into the snapshot before a change, shows what a whole observation shows after it", async () => {
-    const shell = new LocalShell(sb.namespace);
-    const read = async (script: string) => {
-      const r = await shell.run(script);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
-    };
     const before = HostSnapshot.parse(await read(SNAPSHOT_SCRIPT));
     // A class changed (ob0), a device that stops shaping (ob1), one whose qdiscs change (ob2: ingress gone), a route;
     // ob3 is read back unchanged, and lo, which shapes nothing, stays without tc.
-    const change = await shell.run(
+    await read(
       [
         "tc class change dev ob0 parent 1: classid 1:1 htb rate 3000kbit ceil 4000kbit",
         "tc qdisc del dev ob1 root",
@@ -85,7 +86,6 @@ describe("a read-back", () => {
         "ip route add 10.78.0.0/24 via 10.77.0.2",
       ].join(" && "),
     );
-    expect(change.code, change.stderr).toBe(0);
     const back = renderReadBack({ all: false, routes: true, tcDevices: new Set(["ob1", "ob2"]), classDevices: new Set(["ob0", "ob3", "lo"]) });
     const readBack = await read(back);
     const patched = HostSnapshot.parse(readBack, before);
@@ -103,15 +103,8 @@ describe("a read-back", () => {
   });
 
   it("of rate changes alone (the header after the class listing) shows what a whole observation shows", async () => {
-    const shell = new LocalShell(sb.namespace);
-    const read = async (script: string) => {
-      const r = await shell.run(script);
-      expect(r.code, r.stderr).toBe(0);
-      return r.stdout;
-    };
     const before = HostSnapshot.parse(await read(SNAPSHOT_SCRIPT));
-    const change = await shell.run("tc class change dev ob3 parent 1: classid 1:1 htb rate 5000kbit ceil 6000kbit");
-    expect(change.code, change.stderr).toBe(0);
+    await read("tc class change dev ob3 parent 1: classid 1:1 htb rate 5000kbit ceil 6000kbit");
     const patched = HostSnapshot.parse(await read(renderReadBack({ all: false, routes: false, tcDevices: new Set(), classDevices: new Set(["ob3", "ob0"]) })), before);
     expect(patched).toEqual(HostSnapshot.parse(await read(SNAPSHOT_SCRIPT)));
     expect(patched.tcOf("ob3").classes[0]?.rateBits).toBe(5_000_000);
